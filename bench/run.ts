@@ -1,0 +1,12 @@
+// `npm run bench -- <name>`: runs one benchmark; each prints a final `RESULT <name> key=value …` line.
+const benches: Record<string, () => Promise<void>> = {
+  health: async () => (await import('./health.js')).run(),
+};
+
+const name = process.argv[2];
+const bench = name ? benches[name] : undefined;
+if (!bench) {
+  process.stderr.write(`usage: npm run bench -- <${Object.keys(benches).join('|')}>\n`);
+  process.exit(2);
+}
+await bench();

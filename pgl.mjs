@@ -1,0 +1,11 @@
+import { PGlite } from '@electric-sql/pglite';
+let t=Date.now();
+const a = new PGlite(); await a.query('select 1'); console.log('mem initdb', Date.now()-t);
+t=Date.now();
+const dump = await a.dumpDataDir('none'); console.log('dump', Date.now()-t, dump.size);
+t=Date.now();
+const b = new PGlite({loadDataDir: dump}); await b.query('select 1'); console.log('load', Date.now()-t);
+t=Date.now();
+const c = new PGlite('/tmp/pgldir'); await c.query('select 1'); console.log('fs first', Date.now()-t); await c.close();
+t=Date.now();
+const d = new PGlite('/tmp/pgldir'); await d.query('select 1'); console.log('fs second', Date.now()-t);

@@ -1,0 +1,20 @@
+import { ConfigError } from '../config.js';
+import { StartupError } from '../container.js';
+
+/** Turns expected failures into a clear message and exit code 1; anything else keeps its stack. */
+export async function runCommand(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`pilox: ${err.message}\n`);
+    } else if (err instanceof StartupError) {
+      process.stderr.write(`pilox: ${err.message}\n`);
+    } else if (err instanceof Error && (err as { code?: string }).code === 'EADDRINUSE') {
+      process.stderr.write(`pilox: PORT: address already in use (${err.message})\n`);
+    } else {
+      process.stderr.write(`pilox: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    process.exit(1);
+  }
+}

@@ -1,0 +1,122 @@
+// Composition root: builds stores, services and daemons from config. Nothing else wires
+// dependencies, and nothing starts as an import side effect (ARCHITECTURE rule 2).
+import type { Registry } from 'prom-client';
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { openDatabase, type Database, type Db } from './lib/db/database.js';
+import { createJobQueue, type JobQueue } from './lib/jobs/job-queue.js';
+import { openKv, type Kv } from './lib/kv/index.js';
+import type { Logger } from './lib/logger.js';
+import { createMetricsRegistry } from './http/plugins/metrics.js';
+import { createSystemService, type SystemService } from './modules/system/system.service.js';
+
+export interface Container {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  database: Database;
+  db: Db;
+  kv: Kv;
+  jobs: JobQueue;
+  metrics: Registry;
+  system: SystemService;
+  /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
+  startupNotices: string[];
+  /** Starts daemons (job workers, schedulers). Separate from construction so tests and CLI one-shots can skip it. */
+  startDaemons(): void;
+  close(): Promise<void>;
+}
+
+/** A start-up failure that names the variable to fix. */
+export class StartupError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'StartupError';
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return describe(err.errors[0]);
+  if (err instanceof Error) return (err as { code?: string }).code ? `${(err as { code?: string }).code}: ${err.message}` : err.message;
+  return String(err);
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+export async function openDatabaseFromConfig(config: Config): Promise<Database> {
+  try {
+    const database = config.DATABASE_URL
+      ? await openDatabase({ kind: 'postgres', url: config.DATABASE_URL })
+      : await openDatabase({ kind: 'pglite', dataDir: config.dataDir });
+    await database.ping();
+    return database;
+  } catch (err) {
+    if (config.DATABASE_URL) {
+      throw new StartupError('DATABASE_URL', `cannot connect to ${redact(config.DATABASE_URL)} (${describe(err)})`);
+    }
+    throw new StartupError('PILOX_DATA_DIR', `cannot open the embedded database in ${config.dataDir} (${describe(err)})`);
+  }
+}
+
+export async function openKvFromConfig(config: Config): Promise<Kv> {
+  try {
+    return await openKv({ url: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX });
+  } catch (err) {
+    throw new StartupError('REDIS_URL', `cannot connect to ${redact(config.REDIS_URL ?? '')} (${describe(err)})`);
+  }
+}
+
+export interface ContainerOverrides {
+  /** Pre-opened stores (tests share one database per file); the container then does not close them. */
+  database?: Database;
+  kv?: Kv;
+  clock?: Clock;
+}
+
+export async function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Promise<Container> {
+  const database = overrides.database ?? (await openDatabaseFromConfig(config));
+  let kv: Kv;
+  try {
+    kv = overrides.kv ?? (await openKvFromConfig(config));
+  } catch (err) {
+    if (!overrides.database) await database.close();
+    throw err;
+  }
+  if (!config.HIVE_SKIP_MIGRATE && !overrides.database) {
+    await database.migrate();
+  }
+  const clock = overrides.clock ?? systemClock;
+  const jobs = createJobQueue({ db: database.db, logger: logger.child({ component: 'jobs' }) });
+  const metrics = createMetricsRegistry();
+  const system = createSystemService({ database, kv, config });
+
+  const daemons: { stop(): Promise<void> }[] = [];
+  return {
+    config,
+    logger,
+    clock,
+    database,
+    db: database.db,
+    kv,
+    jobs,
+    metrics,
+    system,
+    startupNotices: [],
+    startDaemons() {
+      daemons.push(jobs.start());
+    },
+    async close() {
+      for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
+      if (!overrides.kv) await kv.close();
+      if (!overrides.database) await database.close();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+// Every drizzle table, re-exported for drizzle-kit and the typed query API.
+// Each domain owns its tables in <domain>.tables.ts; only this file aggregates them.
+export * from '../jobs/jobs.tables.js';
