@@ -9,6 +9,7 @@ import { openKv, type Kv } from './lib/kv/index.js';
 import type { Logger } from './lib/logger.js';
 import { createMetricsRegistry } from './http/plugins/metrics.js';
 import { createSystemService, type SystemService } from './modules/system/system.service.js';
+import type { Authenticator } from './http/plugins/access-control.js';
 
 export interface Container {
   config: Config;
@@ -20,6 +21,8 @@ export interface Container {
   jobs: JobQueue;
   metrics: Registry;
   system: SystemService;
+  /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
+  authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
   startupNotices: string[];
   /** Starts daemons (job workers, schedulers). Separate from construction so tests and CLI one-shots can skip it. */
@@ -109,6 +112,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     jobs,
     metrics,
     system,
+    authenticators: [],
     startupNotices: [],
     startDaemons() {
       daemons.push(jobs.start());
