@@ -10,6 +10,11 @@ import type { Logger } from './lib/logger.js';
 import { createMetricsRegistry } from './http/plugins/metrics.js';
 import { createSystemService, type SystemService } from './modules/system/system.service.js';
 import type { Authenticator } from './http/plugins/access-control.js';
+import { createIdentity, type Identity } from './modules/auth/identity.js';
+import type { AuditService } from './modules/audit/audit.service.js';
+import type { UsersService } from './modules/users/users.service.js';
+import type { TokensService } from './modules/tokens/tokens.service.js';
+import { scheduleAuditRetention } from './modules/audit/audit-retention.js';
 
 export interface Container {
   config: Config;
@@ -21,6 +26,12 @@ export interface Container {
   jobs: JobQueue;
   metrics: Registry;
   system: SystemService;
+  /** The one audit log writer (hash-chained audit_logs). */
+  audit: AuditService;
+  users: UsersService;
+  tokens: TokensService;
+  /** Sessions, login, MFA, setup (modules/auth/identity.ts). */
+  identity: Identity;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -82,6 +93,8 @@ export interface ContainerOverrides {
   database?: Database;
   kv?: Kv;
   clock?: Clock;
+  /** A one-shot CLI command: do not rotate the one-time setup token a running server printed. */
+  cli?: boolean;
 }
 
 export async function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Promise<Container> {
@@ -100,6 +113,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
   const jobs = createJobQueue({ db: database.db, logger: logger.child({ component: 'jobs' }) });
   const metrics = createMetricsRegistry();
   const system = createSystemService({ database, kv, config });
+  const identity = await createIdentity({ config, db: database.db, kv, jobs, clock, logger });
+  const startupNotices = overrides.cli ? [] : await identity.startupNotices();
 
   const daemons: { stop(): Promise<void> }[] = [];
   return {
@@ -112,13 +127,19 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     jobs,
     metrics,
     system,
-    authenticators: [],
-    startupNotices: [],
+    audit: identity.audit,
+    users: identity.users,
+    tokens: identity.tokens,
+    identity,
+    authenticators: identity.authenticators,
+    startupNotices,
     startDaemons() {
       daemons.push(jobs.start());
+      scheduleAuditRetention(jobs).catch((err) => logger.error({ err }, 'could not schedule the audit retention job'));
     },
     async close() {
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
+      await identity.stop().catch((err) => logger.error({ err }, 'identity stop failed'));
       if (!overrides.kv) await kv.close();
       if (!overrides.database) await database.close();
     },

@@ -15,6 +15,14 @@ import { registerErrorHandling } from './plugins/errors.js';
 import { internalTokenAuthenticator, registerAccessControl } from './plugins/access-control.js';
 import { instrumentHttp } from './plugins/metrics.js';
 import { systemRoutes } from '../modules/system/system.routes.js';
+import { registerClientIp } from './plugins/client-ip.js';
+import { registerApiRateLimit } from './plugins/rate-limit.js';
+import { setupRoutes } from '../modules/auth/setup.routes.js';
+import { authRoutes } from '../modules/auth/auth.routes.js';
+import { mfaRoutes } from '../modules/auth/mfa.routes.js';
+import { usersRoutes } from '../modules/users/users.routes.js';
+import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
+import { auditRoutes } from '../modules/audit/audit.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -86,7 +94,9 @@ export async function buildApp(c: Container): Promise<App> {
   const routeAccess: RouteAccess[] = [];
   enforceAccessDeclarations(app, routeAccess);
   registerErrorHandling(app);
+  registerClientIp(app, c.config.HIVE_CLIENT_IP_SOURCE);
   registerAccessControl(app, [...c.authenticators, internalTokenAuthenticator(c.config.HIVE_INTERNAL_TOKEN)]);
+  registerApiRateLimit(app, { kv: c.kv, max: c.config.API_RATE_LIMIT_MAX, windowMs: c.config.API_RATE_LIMIT_WINDOW_MS });
 
   // During shutdown, responses to in-flight requests close their connection so keep-alive
   // clients do not hold server.close() open after their last answer.
@@ -117,6 +127,21 @@ export async function buildApp(c: Container): Promise<App> {
   });
 
   await app.register(systemRoutes, { system: c.system });
+  const authLimit = { max: c.config.AUTH_RATE_LIMIT_MAX, windowMs: c.config.AUTH_RATE_LIMIT_WINDOW_MS };
+  const id = c.identity;
+  await app.register(setupRoutes, { setup: id.setup, sessions: id.sessions, kv: c.kv, limit: authLimit });
+  await app.register(authRoutes, {
+    auth: id.auth,
+    users: c.users,
+    sessions: id.sessions,
+    kv: c.kv,
+    allowPublicRegistration: c.config.ALLOW_PUBLIC_REGISTRATION,
+    limit: authLimit,
+  });
+  await app.register(mfaRoutes, { mfa: id.mfa, auth: id.auth, users: c.users, sessions: id.sessions, kv: c.kv, limit: authLimit });
+  await app.register(usersRoutes, { users: c.users, actions: id.userAdminActions });
+  await app.register(tokensRoutes, { tokens: c.tokens, kv: c.kv, limit: authLimit });
+  await app.register(auditRoutes, { audit: c.audit });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
