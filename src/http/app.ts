@@ -17,6 +17,9 @@ import { instrumentHttp } from './plugins/metrics.js';
 import { systemRoutes } from '../modules/system/system.routes.js';
 import { registerClientIp } from './plugins/client-ip.js';
 import { registerApiRateLimit } from './plugins/rate-limit.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerCsrfProtection } from './plugins/csrf.js';
+import { publicOrigin } from '../config.js';
 import { setupRoutes } from '../modules/auth/setup.routes.js';
 import { authRoutes } from '../modules/auth/auth.routes.js';
 import { mfaRoutes } from '../modules/auth/mfa.routes.js';
@@ -95,7 +98,9 @@ export async function buildApp(c: Container): Promise<App> {
   enforceAccessDeclarations(app, routeAccess);
   registerErrorHandling(app);
   registerClientIp(app, c.config.HIVE_CLIENT_IP_SOURCE);
+  registerSecurityHeaders(app, { origin: publicOrigin(c.config) });
   registerAccessControl(app, [...c.authenticators, internalTokenAuthenticator(c.config.HIVE_INTERNAL_TOKEN)]);
+  registerCsrfProtection(app, { origin: publicOrigin(c.config) });
   registerApiRateLimit(app, { kv: c.kv, max: c.config.API_RATE_LIMIT_MAX, windowMs: c.config.API_RATE_LIMIT_WINDOW_MS });
 
   // During shutdown, responses to in-flight requests close their connection so keep-alive

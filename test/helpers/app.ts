@@ -10,6 +10,7 @@ import { buildApp, type App } from '../../src/http/app.js';
 import { createLogger } from '../../src/lib/logger.js';
 import type { Database } from '../../src/lib/db/database.js';
 import type { Kv } from '../../src/lib/kv/kv.js';
+import type { Clock } from '../../src/lib/clock.js';
 import { createTestDatabase, createTestKv } from './stores.js';
 
 export interface TestApp {
@@ -38,6 +39,8 @@ export interface TestAppOptions {
   database?: Database;
   kv?: Kv;
   startDaemons?: boolean;
+  /** A time source for services (e.g. to reach an expiry without waiting). */
+  clock?: Clock;
   /** Registers extra routes before the app is ready (tests of framework behaviour). */
   extend?: (app: App) => void;
 }
@@ -49,7 +52,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const kv = opts.kv ?? (await createTestKv());
   const dataDir = mkdtempSync(join(tmpdir(), 'pilox-test-'));
   const config = loadConfig(testEnv({ PILOX_DATA_DIR: dataDir, ...opts.env }));
-  const container = await createContainer(config, createLogger({ level: config.LOG_LEVEL }), { database, kv });
+  const container = await createContainer(config, createLogger({ level: config.LOG_LEVEL }), { database, kv, clock: opts.clock });
   const app = await buildApp(container);
   opts.extend?.(app);
   await app.ready();
