@@ -8,7 +8,7 @@ import { BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError } fro
 import { createInvalidatingCache } from '../../lib/invalidating-cache.js';
 import type { Kv } from '../../lib/kv/kv.js';
 import type { Logger } from '../../lib/logger.js';
-import { ROLES, type Role } from '../../http/access.js';
+import type { Role } from '../../http/access.js';
 import { roleRank, type Principal } from '../../http/principal.js';
 import type { ActorContext, AuditService } from '../audit/audit.service.js';
 import type { UsersService } from '../users/users.service.js';
@@ -195,4 +195,3 @@ export function createTokensService(deps: {
 }
 
 export type TokensService = ReturnType<typeof createTokensService>;
-export const TOKEN_ROLES = ROLES;
