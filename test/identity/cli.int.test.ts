@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/lib/db/database.js';
 import { createTestApp } from '../helpers/app.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
 import { createPostgresTestDatabaseUrl, usingRealServers } from '../helpers/stores.js';
 
 describe('identity CLI', { timeout: 120_000 }, () => {
@@ -99,5 +99,33 @@ describe('identity CLI', { timeout: 120_000 }, () => {
     const broken = await runCli(['audit', 'verify'], env);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toMatch(new RegExp(`^audit chain BROKEN at row #${victim}: `));
+  });
+
+});
+
+describe('pilox start on a fresh instance', { timeout: 120_000 }, () => {
+  it('prints a one-time setup token that creates the first admin over HTTP', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pilox-start-setup-'));
+    const child = spawnCli(['start'], { PILOX_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1' });
+    try {
+      // One matcher for both lines: they may arrive in one chunk.
+      const [, url, token] = await waitForOutput(child, /running at (http:\/\/\S+)[\s\S]*setup token: (\S+)/);
+      const post = (headers: Record<string, string>) =>
+        fetch(`${url}/api/setup`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ email: 'first@example.com', name: 'First', password: 'first admin password' }),
+        });
+      expect((await post({})).status).toBe(401);
+      const ok = await post({ authorization: `Bearer ${token}` });
+      expect(ok.status).toBe(201);
+      expect(ok.headers.get('set-cookie')).toMatch(/^pilox_session=/);
+      expect((await post({ authorization: `Bearer ${token}` })).status).toBe(409);
+    } finally {
+      const exited = new Promise((r) => child.on('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -106,7 +106,7 @@ describe('RBAC matrix', () => {
   });
 
   it('answers public routes for anonymous callers without credentials', async () => {
-    for (const key of ['GET /api/health', 'GET /api/setup/status', 'GET /api/auth/registration-status']) {
+    for (const key of ['GET /api/health', 'GET /api/openapi.json', 'GET /api/setup/status', 'GET /api/auth/registration-status']) {
       const [method, url] = key.split(' ');
       expect((await call(method!, url!, {})).status, key).toBe(200);
     }

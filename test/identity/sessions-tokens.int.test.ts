@@ -258,4 +258,18 @@ describe('API tokens', () => {
     await t.app.inject({ method: 'PATCH', url: `/api/users/${u.user.id}`, headers: admin.headers, payload: { disabled: true } });
     expect((await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: u.headers })).statusCode).toBe(401);
   });
+
+  it('stops a token on another replica when its owner is disabled here', async () => {
+    const replica = await createTestApp({ database: t.database, kv: t.kv });
+    try {
+      const u = await createTestUser(t, 'operator');
+      const onReplica = () => replica.app.inject({ method: 'GET', url: '/api/auth/me', headers: u.headers });
+      expect((await onReplica()).statusCode).toBe(200); // now cached on the replica
+      await t.app.inject({ method: 'PATCH', url: `/api/users/${u.user.id}`, headers: admin.headers, payload: { disabled: true } });
+      // The invalidation travels over Kv pub/sub: milliseconds, far below the cache TTL.
+      await expect.poll(async () => (await onReplica()).statusCode, { timeout: 2000, interval: 20 }).toBe(401);
+    } finally {
+      await replica.close();
+    }
+  });
 });
