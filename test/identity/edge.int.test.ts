@@ -46,6 +46,17 @@ describe('CSRF, headers and CORS', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/tokens', headers: { cookie } })).statusCode).toBe(200);
   });
 
+  it('refuses sign-in from a page of another origin (login CSRF), not from clients without Origin', async () => {
+    const payload = { email: viewer.email, password: viewer.password };
+    const evil = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload, headers: { origin: 'https://evil.example' } });
+    expect(evil.statusCode).toBe(403);
+    expect(evil.json().error.code).toBe('CSRF_ORIGIN_MISMATCH');
+    expect(evil.headers['set-cookie']).toBeUndefined();
+    const ours = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload, headers: { origin: 'https://pilox.example.com' } });
+    expect(ours.statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', payload })).statusCode).toBe(200);
+  });
+
   it('sends HSTS, a deny-all CSP and nosniff on API responses, and the SPA policy on documents', async () => {
     const api = await t.app.inject({ method: 'GET', url: '/api/health' });
     expect(api.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');

@@ -20,10 +20,20 @@ export function requestOrigin(request: FastifyRequest): string | null {
   }
 }
 
+const SIGN_IN_PREFIXES = ['/api/auth/', '/api/setup'];
+
 export function registerCsrfProtection(app: FastifyInstance, opts: { origin: string }): void {
   app.addHook('onRequest', async (request) => {
+    if (SAFE_METHODS.has(request.method)) return;
     const p = request.principal;
-    if (p?.kind !== 'user' || p.via !== 'session' || SAFE_METHODS.has(request.method)) return;
+    if (p?.kind === 'anonymous') {
+      const origin = request.headers.origin;
+      if (typeof origin === 'string' && origin !== opts.origin && SIGN_IN_PREFIXES.some((x) => request.url.startsWith(x))) {
+        throw new ForbiddenError(`Cross-site request refused (origin ${origin.slice(0, 200)})`, 'CSRF_ORIGIN_MISMATCH');
+      }
+      return;
+    }
+    if (p?.kind !== 'user' || p.via !== 'session') return;
     const from = requestOrigin(request);
     if (from !== opts.origin) {
       throw new ForbiddenError(
