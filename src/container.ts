@@ -10,6 +10,7 @@ import type { Logger } from './lib/logger.js';
 import { createMetricsRegistry } from './http/plugins/metrics.js';
 import { createSystemService, type SystemService } from './modules/system/system.service.js';
 import type { Authenticator } from './http/plugins/access-control.js';
+import { createEventBus, type EventBus } from './lib/events/event-bus.js';
 
 export interface Container {
   config: Config;
@@ -18,6 +19,8 @@ export interface Container {
   database: Database;
   db: Db;
   kv: Kv;
+  /** Domain events (agent lifecycle, config invalidation…) over Kv pub/sub. */
+  events: EventBus;
   jobs: JobQueue;
   metrics: Registry;
   system: SystemService;
@@ -99,6 +102,11 @@ export async function createContainer(config: Config, logger: Logger, overrides:
   const clock = overrides.clock ?? systemClock;
   const jobs = createJobQueue({ db: database.db, logger: logger.child({ component: 'jobs' }) });
   const metrics = createMetricsRegistry();
+  const events = createEventBus({
+    kv,
+    producer: config.AUTH_URL ? new URL(config.AUTH_URL).host : `pilox-${process.pid}`,
+    onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
+  });
   const system = createSystemService({ database, kv, config });
 
   const daemons: { stop(): Promise<void> }[] = [];
@@ -109,6 +117,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     database,
     db: database.db,
     kv,
+    events,
     jobs,
     metrics,
     system,
