@@ -40,9 +40,9 @@ describe.skipIf(skip)('dashboard shell (needs /usr/bin/chromium and `npm run bui
     await screenshot(page, 'nav-drawer-390-dark');
     await page.getByRole('button', { name: 'Close navigation' }).click();
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    const focused = await page.evaluate<string>("document.activeElement?.textContent ?? ''");
     expect(focused).toContain('Skip to content');
-    expect(await page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(true);
+    expect(await page.evaluate<boolean>("document.documentElement.classList.contains('dark')")).toBe(true);
     expect(errors).toEqual([]);
     await context.close();
   });
