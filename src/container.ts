@@ -15,6 +15,7 @@ import type { AuditService } from './modules/audit/audit.service.js';
 import type { UsersService } from './modules/users/users.service.js';
 import type { TokensService } from './modules/tokens/tokens.service.js';
 import { scheduleAuditRetention } from './modules/audit/audit-retention.js';
+import { createEventBus, type EventBus } from './lib/events/event-bus.js';
 
 export interface Container {
   config: Config;
@@ -23,6 +24,8 @@ export interface Container {
   database: Database;
   db: Db;
   kv: Kv;
+  /** Domain events (agent lifecycle, config invalidation…) over Kv pub/sub. */
+  events: EventBus;
   jobs: JobQueue;
   metrics: Registry;
   system: SystemService;
@@ -112,6 +115,11 @@ export async function createContainer(config: Config, logger: Logger, overrides:
   const clock = overrides.clock ?? systemClock;
   const jobs = createJobQueue({ db: database.db, logger: logger.child({ component: 'jobs' }) });
   const metrics = createMetricsRegistry();
+  const events = createEventBus({
+    kv,
+    producer: config.AUTH_URL ? new URL(config.AUTH_URL).host : `pilox-${process.pid}`,
+    onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
+  });
   const system = createSystemService({ database, kv, config });
   const identity = await createIdentity({ config, db: database.db, kv, jobs, clock, logger });
   const startupNotices = overrides.cli ? [] : await identity.startupNotices();
@@ -124,6 +132,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     database,
     db: database.db,
     kv,
+    events,
     jobs,
     metrics,
     system,

@@ -12,6 +12,7 @@ import {
 import type { Container } from '../container.js';
 import { enforceAccessDeclarations, type RouteAccess } from './access.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { registerWeb } from './plugins/web.js';
 import { internalTokenAuthenticator, registerAccessControl } from './plugins/access-control.js';
 import { instrumentHttp } from './plugins/metrics.js';
 import { systemRoutes } from '../modules/system/system.routes.js';
@@ -96,7 +97,7 @@ export async function buildApp(c: Container): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   const routeAccess: RouteAccess[] = [];
   enforceAccessDeclarations(app, routeAccess);
-  registerErrorHandling(app);
+  registerErrorHandling(app, await registerWeb(app));
   registerClientIp(app, c.config.HIVE_CLIENT_IP_SOURCE);
   registerSecurityHeaders(app, { origin: publicOrigin(c.config) });
   registerAccessControl(app, [...c.authenticators, internalTokenAuthenticator(c.config.HIVE_INTERNAL_TOKEN)]);

@@ -1,0 +1,71 @@
+// The one port every domain event goes through (agent lifecycle, config invalidation, WAN
+// envelopes…). Transport: Kv pub/sub, so replicas sharing Redis see each other's events.
+// The mesh module decorates this bus with signatures (meshSig) without changing the port.
+import { randomUUID } from 'node:crypto';
+import type { Kv } from '../kv/kv.js';
+
+/** Channel names are part of the operator contract (spec §10 / mesh bus). */
+export const CHANNELS = {
+  system: 'hive:system:events',
+  agentStatus: 'hive:agent:status',
+} as const;
+
+export interface MeshMeta {
+  v: 1;
+  producer: string;
+  eventId: string;
+  correlationId?: string;
+  ts: string;
+}
+
+export interface BusEvent<T = unknown> {
+  type: string;
+  data: T;
+  meshMeta: MeshMeta;
+  meshSig?: string;
+}
+
+export interface PublishOptions {
+  /** From X-Request-Id / traceparent of the request that caused the event. */
+  correlationId?: string;
+}
+
+export type EventHandler = (event: BusEvent, channel: string) => void | Promise<void>;
+
+export interface EventBus {
+  publish<T>(channel: string, type: string, data: T, opts?: PublishOptions): Promise<BusEvent<T>>;
+  /** Handlers only see events that pass the bus's checks (e.g. signatures); others are dropped. */
+  subscribe(channel: string, handler: EventHandler): Promise<() => Promise<void>>;
+}
+
+export function createEventBus(deps: { kv: Kv; producer: string; onHandlerError?: (err: unknown) => void }): EventBus {
+  return {
+    async publish(channel, type, data, opts = {}) {
+      const event = {
+        type,
+        data,
+        meshMeta: {
+          v: 1 as const,
+          producer: deps.producer,
+          eventId: randomUUID(),
+          ...(opts.correlationId ? { correlationId: opts.correlationId } : {}),
+          ts: new Date().toISOString(),
+        },
+      };
+      await deps.kv.publish(channel, JSON.stringify(event));
+      return event;
+    },
+    async subscribe(channel, handler) {
+      return deps.kv.subscribe(channel, (message, ch) => {
+        let event: BusEvent;
+        try {
+          event = JSON.parse(message) as BusEvent;
+        } catch {
+          return; // not ours: the channel is shared with other producers
+        }
+        if (typeof event?.type !== 'string' || typeof event.meshMeta?.eventId !== 'string') return;
+        Promise.resolve(handler(event, ch)).catch((err) => deps.onHandlerError?.(err));
+      });
+    },
+  };
+}
