@@ -11,6 +11,13 @@ import { createMetricsRegistry } from './http/plugins/metrics.js';
 import { createSystemService, type SystemService } from './modules/system/system.service.js';
 import type { Authenticator } from './http/plugins/access-control.js';
 import { createEventBus, type EventBus } from './lib/events/event-bus.js';
+import { createLogAudit } from './lib/audit-port.js';
+import { createSecretBox, splitKeyList, type SecretBox } from './lib/crypto/secret-box.js';
+import { createEgressGuard, type EgressGuard } from './lib/egress/index.js';
+import { createSecretsRepo } from './modules/secrets/secrets.repo.js';
+import { createSecretsService, type SecretsService } from './modules/secrets/secrets.service.js';
+import { createSettingsRepo } from './modules/settings/settings.repo.js';
+import { createSettingsService, type SettingsService } from './modules/settings/settings.service.js';
 
 export interface Container {
   config: Config;
@@ -24,6 +31,12 @@ export interface Container {
   jobs: JobQueue;
   metrics: Registry;
   system: SystemService;
+  /** AES-256-GCM for values at rest (ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS). */
+  secretBox: SecretBox;
+  /** The only way to make server-side HTTP(S) requests to URLs we do not control (spec 4.2). */
+  egress: EgressGuard;
+  secrets: SecretsService;
+  settings: SettingsService;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -108,6 +121,21 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
   });
   const system = createSystemService({ database, kv, config });
+  const secretBox = createSecretBox({ current: config.ENCRYPTION_KEY, previous: splitKeyList(config.ENCRYPTION_KEY_PREVIOUS) });
+  // Until the audit service (identity) is merged, audit entries are logged.
+  const auditPort = createLogAudit(logger.child({ component: 'audit' }));
+  const settings = createSettingsService({
+    db: database.db,
+    settingsRepo: createSettingsRepo(database.db),
+    config,
+    audit: auditPort,
+    events,
+    clock,
+    logger: logger.child({ component: 'settings' }),
+  });
+  const stopSettingsListener = await settings.listenForChanges();
+  const egress = createEgressGuard({ config, allowlist: () => settings.egressAllowlist(), logger: logger.child({ component: 'egress' }) });
+  const secrets = createSecretsService({ db: database.db, secretsRepo: createSecretsRepo(database.db), secretBox, audit: auditPort, clock });
 
   const daemons: { stop(): Promise<void> }[] = [];
   return {
@@ -121,6 +149,10 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     jobs,
     metrics,
     system,
+    secretBox,
+    egress,
+    secrets,
+    settings,
     authenticators: [],
     startupNotices: [],
     startDaemons() {
@@ -128,6 +160,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     },
     async close() {
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
+      await stopSettingsListener().catch((err) => logger.error({ err }, 'settings listener stop failed'));
+      await egress.close().catch((err) => logger.error({ err }, 'egress close failed'));
       if (!overrides.kv) await kv.close();
       if (!overrides.database) await database.close();
     },

@@ -1,6 +1,11 @@
 import { ConfigError } from '../config.js';
 import { StartupError } from '../container.js';
 
+/** An expected failure of a command: its message is printed as is, without a stack. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
 /** Turns expected failures into a clear message and exit code 1; anything else keeps its stack. */
 export async function runCommand(fn: () => Promise<void>): Promise<void> {
   try {
@@ -8,7 +13,7 @@ export async function runCommand(fn: () => Promise<void>): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`pilox: ${err.message}\n`);
-    } else if (err instanceof StartupError) {
+    } else if (err instanceof StartupError || err instanceof CliError) {
       process.stderr.write(`pilox: ${err.message}\n`);
     } else if (err instanceof Error && (err as { code?: string }).code === 'EADDRINUSE') {
       process.stderr.write(`pilox: PORT: address already in use (${err.message})\n`);

@@ -4,6 +4,7 @@ import { runCommand } from './errors.js';
 import { startCommand } from './start.js';
 import { migrateCommand } from './migrate.js';
 import { configCheckCommand } from './config-check.js';
+import { keysRotateCommand } from './keys-rotate.js';
 
 const program = new Command();
 program.name('pilox').description('Self-hosted control plane for AI agents').showHelpAfterError();
@@ -24,5 +25,15 @@ program
   .command('check')
   .description('validate the environment and list every problem')
   .action(() => runCommand(configCheckCommand));
+
+program
+  .command('keys')
+  .description('encryption key tools')
+  .command('rotate')
+  .description('re-encrypt every stored secret under a new ENCRYPTION_KEY (resumable; see docs/secrets.md)')
+  .requiredOption('--new-key <hex>', 'the new key: 64 hex characters (openssl rand -hex 32)')
+  .option('--batch-size <n>', 'values per transaction', '200')
+  .option('--max-batches <n>', 'stop after this many batches (exit status 3); run again to continue')
+  .action((opts) => runCommand(() => keysRotateCommand(opts)));
 
 await program.parseAsync(process.argv);

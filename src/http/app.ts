@@ -15,6 +15,8 @@ import { registerErrorHandling } from './plugins/errors.js';
 import { internalTokenAuthenticator, registerAccessControl } from './plugins/access-control.js';
 import { instrumentHttp } from './plugins/metrics.js';
 import { systemRoutes } from '../modules/system/system.routes.js';
+import { secretsRoutes } from '../modules/secrets/secrets.routes.js';
+import { settingsRoutes } from '../modules/settings/settings.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -117,6 +119,8 @@ export async function buildApp(c: Container): Promise<App> {
   });
 
   await app.register(systemRoutes, { system: c.system });
+  await app.register(secretsRoutes, { secrets: c.secrets });
+  await app.register(settingsRoutes, { settings: c.settings });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -1,3 +1,6 @@
 // Every drizzle table, re-exported for drizzle-kit and the typed query API.
 // Each domain owns its tables in <domain>.tables.ts; only this file aggregates them.
 export * from '../jobs/jobs.tables.js';
+export * from '../crypto/key-rotation.tables.js';
+export * from '../../modules/secrets/secrets.tables.js';
+export * from '../../modules/settings/settings.tables.js';
