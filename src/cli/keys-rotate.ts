@@ -62,7 +62,7 @@ export async function keysRotateCommand(opts: KeysRotateOptions): Promise<void> 
       process.exitCode = EXIT_PAUSED;
       return;
     }
-    out.write(`rotation complete: ${total} value(s) now under key ${result.targetKeyId}\n`);
+    out.write(`rotation complete: ${total} value(s) re-encrypted; every value is now under key ${result.targetKeyId}\n`);
     out.write('next: set ENCRYPTION_KEY to the new key on every replica and remove the old key from ENCRYPTION_KEY_PREVIOUS\n');
   } catch (err) {
     bar.finish();

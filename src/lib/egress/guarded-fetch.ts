@@ -69,26 +69,37 @@ export function createEgressGuard(deps: EgressGuardDeps): EgressGuard {
   const envEntries = splitAllowlist(config.HIVE_EGRESS_FETCH_HOST_ALLOWLIST);
   let memo: { extra: readonly string[]; list: Allowlist } | null = null;
 
+  const makeAgent = () =>
+    new Agent({
+      connect: createGuardedConnector({
+        resolve: deps.resolve ?? systemResolver,
+        connectTimeoutMs: Math.min(config.HIVE_EGRESS_FETCH_TIMEOUT_MS, 10_000),
+        isAllowlisted: async (host) => isAllowlisted(await currentAllowlist(), host),
+        onBlocked: (err) => deps.logger?.warn({ reason: err.reason, host: err.details?.host }, 'egress blocked'),
+      }),
+      headersTimeout: config.HIVE_EGRESS_FETCH_TIMEOUT_MS,
+      bodyTimeout: config.HIVE_EGRESS_FETCH_TIMEOUT_MS,
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 10_000,
+    });
+  let agent = makeAgent();
+
   async function currentAllowlist(): Promise<Allowlist> {
     const extra = deps.allowlist ? await deps.allowlist() : [];
     // The settings service returns the same array until it changes: compile once per change.
-    if (memo?.extra !== extra) memo = { extra, list: compileAllowlist([...envEntries, ...extra]) };
+    if (memo?.extra !== extra) {
+      const changed = memo !== null && JSON.stringify(memo.extra) !== JSON.stringify(extra);
+      memo = { extra, list: compileAllowlist([...envEntries, ...extra]) };
+      if (changed) {
+        // Pooled connections were admitted under the old list (a removed entry must stop working
+        // now, not when a busy keep-alive connection finally idles out): start a fresh pool.
+        const old = agent;
+        agent = makeAgent();
+        void old.close().catch(() => {});
+      }
+    }
     return memo.list;
   }
-
-  const agent = new Agent({
-    connect: createGuardedConnector({
-      resolve: deps.resolve ?? systemResolver,
-      connectTimeoutMs: Math.min(config.HIVE_EGRESS_FETCH_TIMEOUT_MS, 10_000),
-      isAllowlisted: async (host) => isAllowlisted(await currentAllowlist(), host),
-      onBlocked: (err) => deps.logger?.warn({ reason: err.reason, host: err.details?.host }, 'egress blocked'),
-    }),
-    headersTimeout: config.HIVE_EGRESS_FETCH_TIMEOUT_MS,
-    bodyTimeout: config.HIVE_EGRESS_FETCH_TIMEOUT_MS,
-    // Short-lived pools: an allowlist entry removed by an admin stops applying quickly.
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 10_000,
-  });
 
   async function checkUrl(input: string | URL): Promise<URL> {
     const url = parseEgressUrl(input);
