@@ -67,7 +67,7 @@ export function createEgressGuard(deps: EgressGuardDeps): EgressGuard {
   const { config } = deps;
   const allowedPorts = allowedPortSet(config.HIVE_EGRESS_FETCH_ALLOWED_PORTS);
   const envEntries = splitAllowlist(config.HIVE_EGRESS_FETCH_HOST_ALLOWLIST);
-  let memo: { extra: readonly string[]; list: Allowlist } | null = null;
+  let memo: { extra: readonly string[]; key: string; list: Allowlist } | null = null;
 
   const makeAgent = () =>
     new Agent({
@@ -86,17 +86,20 @@ export function createEgressGuard(deps: EgressGuardDeps): EgressGuard {
 
   async function currentAllowlist(): Promise<Allowlist> {
     const extra = deps.allowlist ? await deps.allowlist() : [];
-    // The settings service returns the same array until it changes: compile once per change.
-    if (memo?.extra !== extra) {
-      const changed = memo !== null && JSON.stringify(memo.extra) !== JSON.stringify(extra);
-      memo = { extra, list: compileAllowlist([...envEntries, ...extra]) };
-      if (changed) {
-        // Pooled connections were admitted under the old list (a removed entry must stop working
-        // now, not when a busy keep-alive connection finally idles out): start a fresh pool.
-        const old = agent;
-        agent = makeAgent();
-        void old.close().catch(() => {});
-      }
+    if (memo?.extra === extra) return memo.list;
+    const key = extra.join(',');
+    if (memo?.key === key) {
+      memo.extra = extra;
+      return memo.list;
+    }
+    const changed = memo !== null;
+    memo = { extra, key, list: compileAllowlist([...envEntries, ...extra]) };
+    if (changed) {
+      // Pooled connections were admitted under the old list (a removed entry must stop working
+      // now, not when a busy keep-alive connection finally idles out): start a fresh pool.
+      const old = agent;
+      agent = makeAgent();
+      void old.close().catch(() => {});
     }
     return memo.list;
   }
@@ -121,37 +124,41 @@ export function createEgressGuard(deps: EgressGuardDeps): EgressGuard {
   }
 
   function capped(res: UndiciResponse, url: URL, redirected: boolean, maxBytes: number, fail: (e: unknown) => unknown, method: string): Response {
-    const declared = Number(res.headers.get('content-length'));
+    const lengthHeader = res.headers.get('content-length');
+    const declared = lengthHeader === null || lengthHeader.trim() === '' ? Number.NaN : Number(lengthHeader);
     if (Number.isFinite(declared) && declared > maxBytes) {
       void res.body?.cancel().catch(() => {});
       throw new EgressResponseTooLargeError(maxBytes);
     }
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (res.body && !NULL_BODY_STATUSES.has(res.status) && method !== 'HEAD') {
-      const reader = res.body.getReader();
-      let total = 0;
-      body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            const { done, value } = await reader.read();
-            if (done) return controller.close();
-            total += value.byteLength;
-            if (total > maxBytes) {
-              await reader.cancel().catch(() => {});
-              return controller.error(new EgressResponseTooLargeError(maxBytes));
-            }
-            controller.enqueue(value);
-          } catch (err) {
-            controller.error(fail(err));
-          }
-        },
-        cancel(reason) {
-          return reader.cancel(reason);
-        },
-      });
-    } else {
-      void res.body?.cancel().catch(() => {});
+    const encoding = res.headers.get('content-encoding');
+    const identity = encoding === null || encoding.trim().toLowerCase() === 'identity';
+    if (res.body === null || NULL_BODY_STATUSES.has(res.status) || method === 'HEAD' || (Number.isFinite(declared) && identity)) {
+      // Nothing to count: no body, or a declared length already checked that the HTTP parser
+      // enforces. A compressed body is always counted (its declared length is the compressed one).
+      if (redirected) Object.defineProperty(res, 'redirected', { value: true });
+      return res as unknown as Response;
     }
+    const reader = res.body.getReader();
+    let total = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) return controller.close();
+          total += value.byteLength;
+          if (total > maxBytes) {
+            await reader.cancel().catch(() => {});
+            return controller.error(new EgressResponseTooLargeError(maxBytes));
+          }
+          controller.enqueue(value);
+        } catch (err) {
+          controller.error(fail(err));
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    });
     const out = new UndiciResponse(body, { status: res.status, statusText: res.statusText, headers: res.headers });
     Object.defineProperties(out, { url: { value: url.href }, redirected: { value: redirected } });
     return out as unknown as Response;
