@@ -12,6 +12,7 @@ import {
 import type { Container } from '../container.js';
 import { enforceAccessDeclarations, type RouteAccess } from './access.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { registerWeb } from './plugins/web.js';
 import { internalTokenAuthenticator, registerAccessControl } from './plugins/access-control.js';
 import { instrumentHttp } from './plugins/metrics.js';
 import { systemRoutes } from '../modules/system/system.routes.js';
@@ -87,7 +88,7 @@ export async function buildApp(c: Container): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   const routeAccess: RouteAccess[] = [];
   enforceAccessDeclarations(app, routeAccess);
-  registerErrorHandling(app);
+  registerErrorHandling(app, await registerWeb(app));
   registerAccessControl(app, [...c.authenticators, internalTokenAuthenticator(c.config.HIVE_INTERNAL_TOKEN)]);
 
   // During shutdown, responses to in-flight requests close their connection so keep-alive
