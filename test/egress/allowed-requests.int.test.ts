@@ -149,6 +149,12 @@ describe('egress guard: allowed requests', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it('times out while reading a stalled body with EGRESS_TIMEOUT', async () => {
+    const res = await guard.fetch(`${base()}/stall`, { timeoutMs: 300 });
+    expect(res.status).toBe(200);
+    expect(await rejection(res.text())).toBeInstanceOf(EgressTimeoutError);
+  });
+
   it("passes the caller's own abort through untranslated", async () => {
     const ctl = new AbortController();
     const p = guard.fetch(`${base()}/slow?ms=3000`, { signal: ctl.signal });

@@ -130,14 +130,12 @@ export function createEgressGuard(deps: EgressGuardDeps): EgressGuard {
       void res.body?.cancel().catch(() => {});
       throw new EgressResponseTooLargeError(maxBytes);
     }
-    const encoding = res.headers.get('content-encoding');
-    const identity = encoding === null || encoding.trim().toLowerCase() === 'identity';
-    if (res.body === null || NULL_BODY_STATUSES.has(res.status) || method === 'HEAD' || (Number.isFinite(declared) && identity)) {
-      // Nothing to count: no body, or a declared length already checked that the HTTP parser
-      // enforces. A compressed body is always counted (its declared length is the compressed one).
+    if (res.body === null || NULL_BODY_STATUSES.has(res.status) || method === 'HEAD') {
       if (redirected) Object.defineProperty(res, 'redirected', { value: true });
       return res as unknown as Response;
     }
+    // Always counted, even with a declared length: a compressed body's declared length is the
+    // compressed one, and read errors (timeouts) must surface as our typed errors.
     const reader = res.body.getReader();
     let total = 0;
     const body = new ReadableStream<Uint8Array>({
