@@ -31,6 +31,16 @@ function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, headers:
 }
 
 describe('/api/secrets', () => {
+  it('is described in the OpenAPI document', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const paths = res.json().paths;
+    expect(Object.keys(paths['/api/secrets'])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(paths['/api/secrets/{id}'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
+    expect(Object.keys(paths['/api/settings/security'])).toEqual(expect.arrayContaining(['get', 'patch']));
+    expect(JSON.stringify(paths['/api/secrets'].get.responses)).not.toContain('"value"');
+  });
+
   it('requires an operator', async () => {
     expect((await call('GET', '/api/secrets', {})).statusCode).toBe(401);
     const res = await call('GET', '/api/secrets', viewer);
