@@ -1,6 +1,35 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// ARCHITECTURE rule 3: configuration is read in src/config.ts alone.
+const NO_PROCESS_ENV = {
+  selector: "MemberExpression[object.name='process'][property.name='env']",
+  message: 'Read configuration through src/config.ts (loadConfig), never process.env directly.',
+};
+
+// Spec 4.2: every outbound HTTP(S) request goes through the egress guard (src/lib/egress).
+// Files allowed to make raw HTTP client calls, each with the reason (docs/development.md):
+const EGRESS_EXEMPT = [
+  'src/lib/egress/**', // the guard itself
+];
+const EGRESS_MESSAGE = 'Outbound HTTP goes through the egress guard (container.egress.fetch, src/lib/egress); see docs/development.md.';
+const HTTP_MODULES = ['http', 'https', 'http2', 'node:http', 'node:https', 'node:http2'];
+const NO_RAW_HTTP_IMPORTS = {
+  paths: [
+    ...['undici', 'node-fetch', 'axios', 'got', 'ky', 'superagent', 'needle', 'request'].map((name) => ({ name, message: EGRESS_MESSAGE })),
+    ...HTTP_MODULES.map((name) => ({ name, importNames: ['request', 'get', 'Agent', 'globalAgent', 'connect'], message: EGRESS_MESSAGE })),
+  ],
+};
+const NO_RAW_HTTP_SYNTAX = [
+  {
+    // Default and namespace imports would reach http.request unseen; import createServer and types by name.
+    selector: `ImportDeclaration[source.value=/^(node:)?https?2?$/] > :matches(ImportDefaultSpecifier, ImportNamespaceSpecifier)`,
+    message: `${EGRESS_MESSAGE} Import the server parts by name (import { createServer } from 'node:http').`,
+  },
+  { selector: "ImportExpression[source.value=/^(undici|(node:)?https?2?)$/]", message: EGRESS_MESSAGE },
+  { selector: "MemberExpression[object.name='globalThis'][property.name='fetch']", message: EGRESS_MESSAGE },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'web/dist/**', 'node_modules/**', 'drizzle/**', '.pilox/**', '.test-artifacts/**', 'coverage/**'] },
   js.configs.recommended,
@@ -14,19 +43,23 @@ export default tseslint.config(
     },
   },
   {
-    // ARCHITECTURE rule 3: configuration is read in src/config.ts alone.
     files: ['src/**/*.ts'],
     ignores: ['src/config.ts'],
-    rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "MemberExpression[object.name='process'][property.name='env']",
-          message: 'Read configuration through src/config.ts (loadConfig), never process.env directly.',
-        },
-      ],
-    },
+    rules: { 'no-restricted-syntax': ['error', NO_PROCESS_ENV] },
   },
+  ...[
+    { files: ['src/**/*.ts'], ignores: [...EGRESS_EXEMPT, '**/*.test.ts', 'src/config.ts'], env: [NO_PROCESS_ENV] },
+    { files: ['src/config.ts'], env: [] },
+  ].map(({ files, ignores, env }) => ({
+    files,
+    ...(ignores ? { ignores } : {}),
+    rules: {
+      // Restates NO_PROCESS_ENV where it applies: a later block replaces a rule, it does not add to it.
+      'no-restricted-syntax': ['error', ...env, ...NO_RAW_HTTP_SYNTAX],
+      'no-restricted-imports': ['error', NO_RAW_HTTP_IMPORTS],
+      'no-restricted-globals': ['error', { name: 'fetch', message: EGRESS_MESSAGE }, { name: 'XMLHttpRequest', message: EGRESS_MESSAGE }],
+    },
+  })),
   {
     files: ['web/src/**/*.{ts,tsx}'],
     languageOptions: {

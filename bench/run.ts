@@ -2,6 +2,7 @@
 const benches: Record<string, () => Promise<void>> = {
   health: async () => (await import('./health.js')).run(),
   auth: async () => (await import('./auth.js')).run(),
+  egress: async () => (await import('./egress.js')).run(),
 };
 
 const name = process.argv[2];

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseAllowlistEntry } from './lib/egress/allowlist.js';
 
 const BOOL_WORDS: Record<string, boolean> = {
   true: true, false: false, '1': true, '0': false, yes: true, no: false, on: true, off: false,
@@ -94,6 +95,15 @@ export const envSchema = z.object({
   ENCRYPTION_KEY: z.preprocess(
     blankToUndefined,
     z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be exactly 64 hex characters (32 bytes)').optional(),
+  ),
+  /** Comma-separated old keys still accepted for decryption during a key rotation (docs/secrets.md). */
+  ENCRYPTION_KEY_PREVIOUS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .max(4096)
+      .regex(/^\s*[0-9a-fA-F]{64}\s*(,\s*[0-9a-fA-F]{64}\s*)*,?\s*$/, 'must be a comma-separated list of 64-hex-character keys')
+      .default(''),
   ),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   /** Prefix for every Kv key and channel; lets test runs and co-tenants share one Redis. */
@@ -284,6 +294,10 @@ function crossFieldProblems(env: Env): string[] {
     if (!Number.isInteger(n) || n < 1 || n > 65535) {
       problems.push(`HIVE_EGRESS_FETCH_ALLOWED_PORTS: "${part}" is not a port number`);
     }
+  }
+  for (const part of env.HIVE_EGRESS_FETCH_HOST_ALLOWLIST.split(',').filter((p) => p.trim() !== '')) {
+    const parsed = parseAllowlistEntry(part);
+    if ('error' in parsed) problems.push(`HIVE_EGRESS_FETCH_HOST_ALLOWLIST: "${part.trim()}" ${parsed.error}`);
   }
   return problems;
 }

@@ -16,6 +16,13 @@ import type { UsersService } from './modules/users/users.service.js';
 import type { TokensService } from './modules/tokens/tokens.service.js';
 import { scheduleAuditRetention } from './modules/audit/audit-retention.js';
 import { createEventBus, type EventBus } from './lib/events/event-bus.js';
+import { adaptAuditService } from './lib/audit-port.js';
+import { createSecretBox, splitKeyList, type SecretBox } from './lib/crypto/secret-box.js';
+import { createEgressGuard, type EgressGuard } from './lib/egress/index.js';
+import { createSecretsRepo } from './modules/secrets/secrets.repo.js';
+import { createSecretsService, type SecretsService } from './modules/secrets/secrets.service.js';
+import { createSettingsRepo } from './modules/settings/settings.repo.js';
+import { createSettingsService, type SettingsService } from './modules/settings/settings.service.js';
 
 export interface Container {
   config: Config;
@@ -35,6 +42,12 @@ export interface Container {
   tokens: TokensService;
   /** Sessions, login, MFA, setup (modules/auth/identity.ts). */
   identity: Identity;
+  /** AES-256-GCM for values at rest (ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS). */
+  secretBox: SecretBox;
+  /** The only way to make server-side HTTP(S) requests to URLs we do not control (spec 4.2). */
+  egress: EgressGuard;
+  secrets: SecretsService;
+  settings: SettingsService;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -121,8 +134,21 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
   });
   const system = createSystemService({ database, kv, config });
-  const identity = await createIdentity({ config, db: database.db, kv, jobs, clock, logger });
+  const secretBox = createSecretBox({ current: config.ENCRYPTION_KEY, previous: splitKeyList(config.ENCRYPTION_KEY_PREVIOUS) });
+  const identity = await createIdentity({ config, db: database.db, kv, jobs, clock, logger, secretBox });
   const startupNotices = overrides.cli ? [] : await identity.startupNotices();
+  const settings = createSettingsService({
+    db: database.db,
+    settingsRepo: createSettingsRepo(database.db),
+    config,
+    audit: adaptAuditService(identity.audit),
+    events,
+    clock,
+    logger: logger.child({ component: 'settings' }),
+  });
+  const stopSettingsListener = await settings.listenForChanges();
+  const egress = createEgressGuard({ config, allowlist: () => settings.egressAllowlist(), logger: logger.child({ component: 'egress' }) });
+  const secrets = createSecretsService({ db: database.db, secretsRepo: createSecretsRepo(database.db), secretBox, audit: adaptAuditService(identity.audit), clock });
 
   const daemons: { stop(): Promise<void> }[] = [];
   return {
@@ -140,6 +166,10 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     users: identity.users,
     tokens: identity.tokens,
     identity,
+    secretBox,
+    egress,
+    secrets,
+    settings,
     authenticators: identity.authenticators,
     startupNotices,
     startDaemons() {
@@ -149,6 +179,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     async close() {
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
       await identity.stop().catch((err) => logger.error({ err }, 'identity stop failed'));
+      await stopSettingsListener().catch((err) => logger.error({ err }, 'settings listener stop failed'));
+      await egress.close().catch((err) => logger.error({ err }, 'egress close failed'));
       if (!overrides.kv) await kv.close();
       if (!overrides.database) await database.close();
     },

@@ -1,7 +1,11 @@
 import { ConfigError } from '../config.js';
 import { StartupError } from '../container.js';
 import { isAppError } from '../lib/errors.js';
-import { CliUsageError } from './identity.js';
+
+/** An expected failure of a command: its message is printed as is, without a stack. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
 
 /** Turns expected failures into a clear message and exit code 1; anything else keeps its stack. */
 export async function runCommand(fn: () => Promise<void>): Promise<void> {
@@ -10,7 +14,7 @@ export async function runCommand(fn: () => Promise<void>): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`pilox: ${err.message}\n`);
-    } else if (err instanceof StartupError || err instanceof CliUsageError) {
+    } else if (err instanceof StartupError || err instanceof CliError) {
       process.stderr.write(`pilox: ${err.message}\n`);
     } else if (isAppError(err) && err.status < 500) {
       process.stderr.write(`pilox: ${err.message} (${err.code})\n`);

@@ -3,14 +3,12 @@
 // does not touch the setup token a running server printed).
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../config.js';
+import { CliError } from './errors.js';
 import { createContainer, type Container } from '../container.js';
 import { ROLES, type Role } from '../http/access.js';
 import { createLogger } from '../lib/logger.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../modules/users/passwords.js';
 
-export class CliUsageError extends Error {
-  override name = 'CliUsageError';
-}
 
 async function withContainer<T>(fn: (c: Container) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -31,7 +29,7 @@ async function readStdin(): Promise<string> {
 
 function parseRole(value: string | undefined): Role | undefined {
   if (value === undefined) return undefined;
-  if (!(ROLES as readonly string[]).includes(value)) throw new CliUsageError(`--role must be one of ${ROLES.join(', ')}`);
+  if (!(ROLES as readonly string[]).includes(value)) throw new CliError(`--role must be one of ${ROLES.join(', ')}`);
   return value as Role;
 }
 
@@ -41,13 +39,13 @@ export async function adminCreateCommand(opts: { email: string; name?: string; p
   if (opts.passwordStdin) {
     password = await readStdin();
     if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
-      throw new CliUsageError(`the password must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
+      throw new CliError(`the password must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
     }
   } else {
     password = randomBytes(18).toString('base64url');
     generated = true;
   }
-  if (!/^[^\s@]+@[^\s@]+$/.test(opts.email) || opts.email.length > 320) throw new CliUsageError('--email is not an email address');
+  if (!/^[^\s@]+@[^\s@]+$/.test(opts.email) || opts.email.length > 320) throw new CliError('--email is not an email address');
   const user = await withContainer((c) =>
     c.users.create({ email: opts.email, name: opts.name ?? opts.email.split('@')[0]!, password, role: 'admin' }, { actor: null, action: 'user.create' }),
   );
@@ -80,12 +78,12 @@ export async function tokenCreateCommand(opts: { role?: string; user?: string; n
   let expiresAt: Date | null = null;
   if (opts.expiresDays !== undefined) {
     const days = Number(opts.expiresDays);
-    if (!Number.isInteger(days) || days < 1 || days > 3650) throw new CliUsageError('--expires-days must be a whole number of days (1–3650)');
+    if (!Number.isInteger(days) || days < 1 || days > 3650) throw new CliError('--expires-days must be a whole number of days (1–3650)');
     expiresAt = new Date(Date.now() + days * 86_400_000);
   }
   const created = await withContainer(async (c) => {
     const owner = opts.user ? await c.users.getByEmail(opts.user) : await c.users.oldestAdmin();
-    if (!owner) throw new CliUsageError(opts.user ? `no user with email ${opts.user}` : 'no admin exists yet; run `pilox admin create` first or pass --user');
+    if (!owner) throw new CliError(opts.user ? `no user with email ${opts.user}` : 'no admin exists yet; run `pilox admin create` first or pass --user');
     return c.tokens.create({ ownerId: owner.id, name: opts.name ?? 'cli', role, expiresAt }, { actor: null });
   });
   process.stderr.write(`token for ${created.record.userId} (role ${created.record.role}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}); shown once:\n`);

@@ -5,6 +5,7 @@ import { startCommand } from './start.js';
 import { migrateCommand } from './migrate.js';
 import { configCheckCommand } from './config-check.js';
 import { adminCreateCommand, auditVerifyCommand, tokenCreateCommand, usersListCommand } from './identity.js';
+import { keysRotateCommand } from './keys-rotate.js';
 
 const program = new Command();
 program.name('pilox').description('Self-hosted control plane for AI agents').showHelpAfterError();
@@ -61,5 +62,15 @@ program
   .command('verify')
   .description('check the audit hash chain; exits 1 and names the first broken row')
   .action(() => runCommand(auditVerifyCommand));
+
+program
+  .command('keys')
+  .description('encryption key tools')
+  .command('rotate')
+  .description('re-encrypt every stored secret under a new ENCRYPTION_KEY (resumable; see docs/secrets.md)')
+  .requiredOption('--new-key <hex>', 'the new key: 64 hex characters (openssl rand -hex 32)')
+  .option('--batch-size <n>', 'values per transaction', '200')
+  .option('--max-batches <n>', 'stop after this many batches (exit status 3); run again to continue')
+  .action((opts) => runCommand(() => keysRotateCommand(opts)));
 
 await program.parseAsync(process.argv);

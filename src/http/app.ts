@@ -27,6 +27,8 @@ import { mfaRoutes } from '../modules/auth/mfa.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
+import { secretsRoutes } from '../modules/secrets/secrets.routes.js';
+import { settingsRoutes } from '../modules/settings/settings.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -148,6 +150,8 @@ export async function buildApp(c: Container): Promise<App> {
   await app.register(usersRoutes, { users: c.users, actions: id.userAdminActions });
   await app.register(tokensRoutes, { tokens: c.tokens, kv: c.kv, limit: authLimit });
   await app.register(auditRoutes, { audit: c.audit });
+  await app.register(secretsRoutes, { secrets: c.secrets });
+  await app.register(settingsRoutes, { settings: c.settings });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

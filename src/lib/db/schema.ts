@@ -5,3 +5,6 @@ export * from '../../modules/users/users.tables.js';
 export * from '../../modules/tokens/tokens.tables.js';
 export * from '../../modules/audit/audit.tables.js';
 export * from '../../modules/auth/auth.tables.js';
+export * from '../crypto/key-rotation.tables.js';
+export * from '../../modules/secrets/secrets.tables.js';
+export * from '../../modules/settings/settings.tables.js';

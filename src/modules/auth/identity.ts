@@ -16,11 +16,20 @@ import { createAuthService } from './auth.service.js';
 import { apiTokenAuthenticator, sessionAuthenticator } from './authenticators.js';
 import { createLockout } from './lockout.js';
 import { createMfaService } from './mfa.service.js';
-import { createSecretBox } from './secret-box.js';
+import type { SecretBox } from '../../lib/crypto/secret-box.js';
 import { createSessionManager } from './session.js';
 import { createSetupService } from './setup.service.js';
 
-export async function createIdentity(deps: { config: Config; db: Db; kv: Kv; jobs: JobQueue; clock: Clock; logger: Logger }) {
+export async function createIdentity(deps: {
+  config: Config;
+  db: Db;
+  kv: Kv;
+  jobs: JobQueue;
+  clock: Clock;
+  logger: Logger;
+  /** Encrypts MFA secrets at rest (the shared key ring, so `pilox keys rotate` covers them). */
+  secretBox: Pick<SecretBox, 'encrypt' | 'decrypt'>;
+}) {
   const { config, db, kv, jobs, clock } = deps;
   const logger = deps.logger.child({ component: 'identity' });
   const origin = publicOrigin(config);
@@ -45,7 +54,7 @@ export async function createIdentity(deps: { config: Config; db: Db; kv: Kv; job
     db,
     kv,
     audit,
-    box: createSecretBox(config.ENCRYPTION_KEY),
+    box: deps.secretBox,
     clock,
     lockout: mfaLockout,
     issuer: `Pilox (${new URL(origin).host})`,

@@ -11,7 +11,7 @@ import type { Kv } from '../../lib/kv/kv.js';
 import type { ActorContext, AuditService } from '../audit/audit.service.js';
 import { createAuthRepo } from './auth.repo.js';
 import type { Lockout } from './lockout.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../../lib/crypto/secret-box.js';
 
 const PERIOD = 30;
 const RECOVERY_CODES = 10;
@@ -35,7 +35,7 @@ export function createMfaService(deps: {
   db: Db;
   kv: Kv;
   audit: AuditService;
-  box: SecretBox;
+  box: Pick<SecretBox, 'encrypt' | 'decrypt'>;
   clock: Clock;
   lockout: Lockout;
   issuer: string;
