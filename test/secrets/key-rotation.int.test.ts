@@ -88,7 +88,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('pilox keys rotate', () => {
+// Each test spawns the CLI (tsx) and reopens the database: slow on a loaded 2-core machine.
+describe('pilox keys rotate', { timeout: 120_000 }, () => {
   it('refuses a malformed --new-key and changes nothing', async () => {
     const res = await runCli(['keys', 'rotate', '--new-key', 'abc123'], env());
     expect(res.code).toBe(1);
