@@ -1,3 +1,4 @@
 // Every drizzle table, re-exported for drizzle-kit and the typed query API.
 // Each domain owns its tables in <domain>.tables.ts; only this file aggregates them.
 export * from '../jobs/jobs.tables.js';
+export * from '../../modules/a2a/a2a.tables.js';
