@@ -1,7 +1,7 @@
 // Composition root: builds stores, services and daemons from config. Nothing else wires
 // dependencies, and nothing starts as an import side effect (ARCHITECTURE rule 2).
 import type { Registry } from 'prom-client';
-import type { Config } from './config.js';
+import { publicOrigin, type Config } from './config.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { openDatabase, type Database, type Db } from './lib/db/database.js';
 import { createJobQueue, type JobQueue } from './lib/jobs/job-queue.js';
@@ -11,6 +11,9 @@ import { createMetricsRegistry } from './http/plugins/metrics.js';
 import { createSystemService, type SystemService } from './modules/system/system.service.js';
 import type { Authenticator } from './http/plugins/access-control.js';
 import { createEventBus, type EventBus } from './lib/events/event-bus.js';
+import { createA2aService, type A2aService } from './modules/a2a/a2a.service.js';
+import { unwiredAgentDirectory, type AgentDirectory, type EgressFetch } from './modules/a2a/a2a.ports.js';
+import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
 
 export interface Container {
   config: Config;
@@ -24,6 +27,8 @@ export interface Container {
   jobs: JobQueue;
   metrics: Registry;
   system: SystemService;
+  /** The A2A gateway; other modules talk to agents through it. */
+  a2a: A2aService;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -85,6 +90,10 @@ export interface ContainerOverrides {
   database?: Database;
   kv?: Kv;
   clock?: Clock;
+  /** Agents as the A2A gateway sees them (the agents module; tests use a small local directory). */
+  agentDirectory?: AgentDirectory;
+  /** The egress guard's fetch for remote agents and webhooks. */
+  egressFetch?: EgressFetch;
 }
 
 export async function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Promise<Container> {
@@ -108,6 +117,39 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
   });
   const system = createSystemService({ database, kv, config });
+  let taskStore;
+  try {
+    taskStore = await openTaskStore(config, database.db);
+  } catch (err) {
+    if (!overrides.kv) await kv.close();
+    if (!overrides.database) await database.close();
+    throw new StartupError('REDIS_URL', `cannot open the A2A task store (${describe(err)})`);
+  }
+  const a2a = createA2aService({
+    settings: {
+      enabled: config.A2A_ENABLED,
+      minRole: config.A2A_JSONRPC_MIN_ROLE,
+      taskTtlSeconds: config.A2A_TASK_TTL_SECONDS,
+      maxBodyBytes: config.A2A_JSONRPC_MAX_BODY_BYTES,
+      rateLimit: { max: config.A2A_RATE_LIMIT_MAX, windowMs: config.A2A_RATE_LIMIT_WINDOW_MS },
+      publicJsonRpc: {
+        enabled: config.A2A_PUBLIC_JSONRPC_ENABLED,
+        methods: config.A2A_PUBLIC_JSONRPC_ALLOWED_METHODS.split(','),
+        max: config.A2A_PUBLIC_JSONRPC_RATE_LIMIT_MAX,
+        windowMs: config.A2A_PUBLIC_JSONRPC_RATE_LIMIT_WINDOW_MS,
+      },
+      federationRateLimit: { max: config.MESH_FEDERATION_RATE_LIMIT_MAX, windowMs: config.MESH_FEDERATION_RATE_LIMIT_WINDOW_MS },
+      upstreamTimeoutMs: config.A2A_UPSTREAM_TIMEOUT_MS,
+    },
+    directory: overrides.agentDirectory ?? unwiredAgentDirectory,
+    taskStore,
+    db: database.db,
+    kv,
+    jobs,
+    logger,
+    origin: publicOrigin(config),
+    egressFetch: overrides.egressFetch,
+  });
 
   const daemons: { stop(): Promise<void> }[] = [];
   return {
@@ -121,13 +163,16 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     jobs,
     metrics,
     system,
+    a2a,
     authenticators: [],
     startupNotices: [],
     startDaemons() {
       daemons.push(jobs.start());
+      a2a.startDaemons(jobs).catch((err) => logger.error({ err }, 'a2a: scheduling the purge failed'));
     },
     async close() {
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
+      await a2a.close().catch((err) => logger.error({ err }, 'a2a close failed'));
       if (!overrides.kv) await kv.close();
       if (!overrides.database) await database.close();
     },

@@ -15,6 +15,7 @@ import { registerErrorHandling } from './plugins/errors.js';
 import { internalTokenAuthenticator, registerAccessControl } from './plugins/access-control.js';
 import { instrumentHttp } from './plugins/metrics.js';
 import { systemRoutes } from '../modules/system/system.routes.js';
+import { a2aRoutes } from '../modules/a2a/a2a.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -117,6 +118,7 @@ export async function buildApp(c: Container): Promise<App> {
   });
 
   await app.register(systemRoutes, { system: c.system });
+  await app.register(a2aRoutes, { a2a: c.a2a, clientIpSource: c.config.HIVE_CLIENT_IP_SOURCE });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
