@@ -1,6 +1,7 @@
 // Push-notification delivery (A2A §4.3): every task event a webhook should see becomes a
 // durable job; the worker POSTs it through the egress guard with the config's credentials,
 // retries transient failures with backoff, and records every attempt in the delivery log.
+import { createHash } from 'node:crypto';
 import { V1PushNotificationSerializer, type PushNotificationSender } from '@a2a-js/sdk/server';
 import { V03PushNotificationSerializer } from '@a2a-js/sdk/compat/v0_3/server';
 import { desc, eq, lt } from 'drizzle-orm';
@@ -36,7 +37,14 @@ export function createPushSender(deps: { store: PiloxPushStore; kv: Kv; jobs: Pi
       for (const { config, wireVersion } of await deps.store.loadForDelivery(taskId)) {
         try {
           const { body, contentType } = (wireVersion === '0.3' ? v03 : v1).serialize(streamResponse, task);
-          await deps.jobs.enqueue<PushJob>(PUSH_QUEUE, { taskId, configId: config.id, kind: p.$case, body, contentType }, { maxAttempts: PUSH_MAX_ATTEMPTS });
+          // The SDK may hand the same event over twice (every request draining the task's bus
+          // pushes what it sees); one delivery per distinct body and webhook.
+          const dedupeKey = `${taskId}:${config.id}:${createHash('sha256').update(body).digest('base64url')}`;
+          await deps.jobs.enqueue<PushJob>(
+            PUSH_QUEUE,
+            { taskId, configId: config.id, kind: p.$case, body, contentType },
+            { maxAttempts: PUSH_MAX_ATTEMPTS, dedupeKey },
+          );
         } catch (err) {
           deps.logger.warn({ err, taskId }, 'a2a: could not queue a push notification');
         }
