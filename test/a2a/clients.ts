@@ -2,7 +2,7 @@
 // bearer token through their fetch hook.
 import { Client, ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
 import { LegacyJsonRpcTransport, parseLegacyAgentCard } from '@a2a-js/sdk/compat/v0_3/client';
-import { Message, StreamResponse, type Task } from '@a2a-js/sdk';
+import { Message, type StreamResponse, type Task } from '@a2a-js/sdk';
 import { randomUUID } from 'node:crypto';
 
 export function bearerFetch(authorization?: string): typeof fetch {
