@@ -51,7 +51,23 @@ export interface CallDeps {
 
 const isCode = (err: unknown, code: string) => err instanceof AppError && err.code === code;
 
+/** Parsed cards by what they are built from: building one costs more than the rest of a call's setup. */
+const CARD_CACHE_MAX = 1000;
+
 export function createCalls(deps: CallDeps) {
+  const cards = new Map<string, AgentCard>();
+
+  function handlerCard(agent: DirectoryAgent): AgentCard {
+    const key = JSON.stringify([agent.id, agent.slug, agent.name, agent.description, agent.visibility, agent.skills ?? null]);
+    let card = cards.get(key);
+    if (!card) {
+      card = toSdkCard(agentCardJson({ agent, origin: deps.origin, anonymousAllowed: deps.anonymousAllowed }));
+      if (cards.size >= CARD_CACHE_MAX) cards.delete(cards.keys().next().value!);
+      cards.set(key, card);
+    }
+    return card;
+  }
+
   async function resolve(slug: string, principal: Principal, opts: { storeOnly: boolean }): Promise<CallTarget> {
     let target: CallTarget;
     try {
@@ -106,7 +122,7 @@ export function createCalls(deps: CallDeps) {
       admin: principal.kind === 'user' && principal.role === 'admin',
     });
     if (opts.streaming) markStreaming(context);
-    const card = toSdkCard(agentCardJson({ agent: target.agent, origin: deps.origin, anonymousAllowed: deps.anonymousAllowed }));
+    const card = handlerCard(target.agent);
     const executor = createForwardingExecutor({
       target: target.resolved,
       upstream: deps.upstream,

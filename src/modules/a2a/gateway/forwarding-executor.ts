@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { TaskState, type SendMessageRequest } from '@a2a-js/sdk';
 import { A2AError, TaskNotCancelableError } from '@a2a-js/sdk/errors';
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext, type ServerCallContext } from '@a2a-js/sdk/server';
+import { AppError } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { ResolvedAgent } from '../a2a.ports.js';
 import { scopeOf, type A2aScope, type PiloxTaskStore } from '../stores/task-store.js';
@@ -39,8 +40,10 @@ export interface ExecutorDeps {
   timeoutMs: number;
 }
 
-function describe(err: unknown): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'The agent did not answer in time';
+function describe(err: unknown, signal: AbortSignal): string {
+  const reason = signal.aborted ? (signal.reason as Error | undefined) : undefined;
+  if (reason?.name === 'TimeoutError' || (err instanceof Error && err.name === 'TimeoutError')) return 'The agent did not answer in time';
+  if (err instanceof AppError && err.status < 500) return err.message;
   if (err instanceof A2AError) return 'The agent returned an error';
   return 'The agent could not be reached';
 }
@@ -99,8 +102,9 @@ export function createForwardingExecutor(deps: ExecutorDeps): AgentExecutor {
           const events = client.sendMessageStream(request, { signal: entry.abort.signal });
           for await (const event of withIdleTimeout(events, deps.timeoutMs, entry.abort)) relay.upstreamEvent(event);
         } else {
-          const signal = AbortSignal.any([entry.abort.signal, AbortSignal.timeout(deps.timeoutMs)]);
-          const result = await client.sendMessage(request, { signal });
+          // One timer on the execution's own controller (AbortSignal.any/timeout cost more per call).
+          const timer = setTimeout(() => entry.abort.abort(new DOMException('agent timeout', 'TimeoutError')), deps.timeoutMs);
+          const result = await client.sendMessage(request, { signal: entry.abort.signal }).finally(() => clearTimeout(timer));
           if ('messageId' in result) relay.reply(result);
           else relay.task(result);
         }
@@ -121,7 +125,7 @@ export function createForwardingExecutor(deps: ExecutorDeps): AgentExecutor {
         relay.finish(TaskState.TASK_STATE_CANCELED, 'Task canceled');
       } else {
         logger.warn({ err, taskId: rc.taskId, agentId: scope.agentId }, 'a2a: forwarding to the agent failed');
-        relay.finish(TaskState.TASK_STATE_FAILED, describe(err));
+        relay.finish(TaskState.TASK_STATE_FAILED, describe(err, entry.abort.signal));
       }
     } finally {
       if (running.get(rc.taskId) === entry) running.delete(rc.taskId);

@@ -3,7 +3,7 @@
 // names, the bytes only ever go to that socket (internal traffic, not user-supplied egress).
 // Remote agents are reached only through the injected egress fetch (spec §4.2); without one,
 // remote calls are refused.
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import type { AgentCard } from '@a2a-js/sdk';
 import {
   ClientFactory,
@@ -14,6 +14,7 @@ import {
 } from '@a2a-js/sdk/client';
 import { ServiceUnavailableError } from '../../../lib/errors.js';
 import type { AgentEndpoint, EgressFetch } from '../a2a.ports.js';
+import { socketFetch } from './socket-fetch.js';
 
 export class EgressNotConfiguredError extends ServiceUnavailableError {
   constructor() {
@@ -58,9 +59,7 @@ export function createUpstreamClients(deps: { egressFetch?: EgressFetch; cardTtl
       dispatcher = new Agent({ connect: { socketPath: endpoint.socketPath }, keepAliveTimeout: 30_000 });
       dispatchers.set(endpoint.socketPath, dispatcher);
     }
-    const d = dispatcher;
-    return ((input: string | URL, init?: RequestInit) =>
-      undiciFetch(input, { ...(init as object), dispatcher: d } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch;
+    return socketFetch(dispatcher);
   }
 
   async function build(endpoint: AgentEndpoint): Promise<Upstream> {

@@ -22,6 +22,9 @@ export function visible(row: { agentId: string; ownerId: string }, scope: A2aSco
 export function createMemoryTaskStore(opts: { now?: () => number } = {}): PiloxTaskStore {
   const now = opts.now ?? Date.now;
   const rows = new Map<string, Row>();
+  // (agent, owner, Pilox context) → the agent's context id, so lookups do not scan every task.
+  const contexts = new Map<string, string>();
+  const contextKey = (agentId: string, ownerId: string, contextId: string) => `${agentId}\0${ownerId}\0${contextId}`;
 
   function find(taskId: string, context: ServerCallContext): Row | undefined {
     const row = rows.get(taskId);
@@ -35,15 +38,18 @@ export function createMemoryTaskStore(opts: { now?: () => number } = {}): PiloxT
       const existing = rows.get(task.id);
       if (existing && !visible(existing, scope)) throw new TaskNotFoundError(`Task not found: ${task.id}`);
       const t = now();
+      const upstream = scope.upstream ?? existing?.upstream;
+      const ownerId = existing?.ownerId ?? scope.ownerId;
+      if (upstream) contexts.set(contextKey(scope.agentId, ownerId, task.contextId), upstream.contextId);
       rows.set(task.id, {
         id: task.id,
         agentId: scope.agentId,
-        ownerId: existing?.ownerId ?? scope.ownerId,
+        ownerId,
         contextId: task.contextId,
         state: task.status?.state ?? 0,
         at: statusMillis(task.status?.timestamp, t),
         json: JSON.stringify(Task.toJSON(task)),
-        upstream: scope.upstream ?? existing?.upstream,
+        upstream,
         updatedAt: t,
       });
     },
@@ -67,18 +73,14 @@ export function createMemoryTaskStore(opts: { now?: () => number } = {}): PiloxT
     },
     async findUpstreamContextId(contextId, context) {
       const scope = scopeOf(context);
-      for (const r of rows.values()) {
-        if (r.contextId === contextId && r.upstream && r.agentId === scope.agentId && r.ownerId === scope.ownerId) {
-          return r.upstream.contextId;
-        }
-      }
-      return undefined;
+      return contexts.get(contextKey(scope.agentId, scope.ownerId, contextId));
     },
     async purgeUpdatedBefore(before) {
       let n = 0;
       for (const [id, r] of rows) {
         if (r.updatedAt < before.getTime()) {
           rows.delete(id);
+          contexts.delete(contextKey(r.agentId, r.ownerId, r.contextId));
           n++;
         }
       }
