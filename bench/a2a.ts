@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { deleteKeysWithPrefix } from '../src/lib/kv/redis-kv.js';
 import { median, result, root, startProcess } from './lib.js';
 
 const TOKEN = 'bench-internal-token-0123456789abcdef0123';
@@ -47,7 +48,28 @@ async function hit(target: Target, connections: number, duration: number) {
     duration,
   });
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${target.url}: ${r.non2xx} non-2xx answers and ${r.errors} errors`);
-  return { rps: r.requests.average, p50: r.latency.p50 };
+  return { rps: r.requests.average };
+}
+
+/** Sequential calls on one kept-alive connection, timed one by one (autocannon rounds latency to whole ms). */
+async function latency(target: Target, seconds: number): Promise<number> {
+  const { request, Agent } = await import('undici');
+  const dispatcher = new Agent(target.socketPath ? { connect: { socketPath: target.socketPath } } : {});
+  const headers = { 'content-type': 'application/json', 'a2a-version': '1.0', ...target.headers };
+  const samples: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  try {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      const res = await request(target.url, { method: 'POST', body, headers, dispatcher });
+      await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`${target.url}: HTTP ${res.statusCode}`);
+      samples.push(performance.now() - t0);
+    }
+  } finally {
+    await dispatcher.close();
+  }
+  return median(samples);
 }
 
 async function check(target: Target): Promise<void> {
@@ -70,6 +92,7 @@ export async function run(): Promise<void> {
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
   const store = process.env.BENCH_A2A_TASK_STORE ?? (process.env.REDIS_URL ? 'redis' : 'memory');
   const dir = mkdtempSync(join(tmpdir(), 'pilox-bench-a2a-'));
+  const redisPrefix = `pilox:bench:${process.pid}:`;
   const socketPath = join(dir, 'echo.sock');
   const stopEcho = await startEcho(socketPath);
   let pilox: Awaited<ReturnType<typeof startProcess>>;
@@ -80,7 +103,7 @@ export async function run(): Promise<void> {
       HIVE_INTERNAL_TOKEN: TOKEN,
       A2A_RATE_LIMIT_MAX: '1000000',
       A2A_TASK_STORE: store,
-      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `pilox:bench:${process.pid}:` } : {}),
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: redisPrefix } : {}),
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     });
   } catch (err) {
@@ -100,14 +123,14 @@ export async function run(): Promise<void> {
     for (let i = 0; i < rounds; i++) {
       d.rps.push((await hit(direct, connections, seconds)).rps);
       g.rps.push((await hit(gateway, connections, seconds)).rps);
-      d.p50.push((await hit(direct, 1, seconds)).p50);
-      g.p50.push((await hit(gateway, 1, seconds)).p50);
+      d.p50.push(await latency(direct, seconds));
+      g.p50.push(await latency(gateway, seconds));
     }
     const ratios = g.rps.map((x, i) => x / d.rps[i]!);
     const added = g.p50.map((x, i) => x - d.p50[i]!);
     process.stdout.write(
-      `a2a: task store ${store}, ${connections} connections for throughput, 1 for latency, ${rounds} rounds of ${seconds} s; ` +
-        `p50 direct ${median(d.p50).toFixed(2)} ms, gateway ${median(g.p50).toFixed(2)} ms\n`,
+      `a2a: task store ${store}, autocannon ${connections} connections for throughput, one sequential connection for latency, ` +
+        `${rounds} rounds of ${seconds} s; p50 direct ${median(d.p50).toFixed(3)} ms, gateway ${median(g.p50).toFixed(3)} ms\n`,
     );
     result('a2a', {
       direct_rps: Math.round(median(d.rps)),
@@ -119,5 +142,6 @@ export async function run(): Promise<void> {
     await pilox.stop();
     await stopEcho();
     rmSync(dir, { recursive: true, force: true });
+    if (process.env.REDIS_URL) await deleteKeysWithPrefix(process.env.REDIS_URL, redisPrefix);
   }
 }

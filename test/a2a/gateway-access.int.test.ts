@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDirectory, startEchoAgent, testUserAuthenticator, userToken, type ChildAgent } from '../helpers/a2a.js';
+import type { Authenticator } from '../../src/http/plugins/access-control.js';
 import { call, rpc, sendMessage, V1 } from './rpc.js';
 
 const INTERNAL = 'internal-token-for-a2a-tests-0123456789';
@@ -62,6 +63,8 @@ describe('A2A cards and status', () => {
     const own = await get('/a2a/agents/secret/.well-known/agent-card.json', { authorization: userToken('alice'), 'a2a-version': '1.0' });
     expect(own.status).toBe(200);
     expect(own.body.skills.map((s: { id: string }) => s.id)).toEqual(['echo']); // the agent's own card
+    const extended = await rpc(t, '/a2a/agents/echo', call('GetExtendedAgentCard', {}), { authorization: userToken('bob'), ...V1 });
+    expect(extended.body.result).toMatchObject({ name: 'echo', skills: [{ id: 'echo' }] });
     const pub = await get('/a2a/agents/pub/.well-known/agent-card.json', { 'a2a-version': '1.0' });
     expect(pub.body.skills).toEqual([{ id: 'talk', name: 'Talk', description: 'talks', tags: ['chat'] }]);
     expect(pub.body.securitySchemes.bearer.httpAuthSecurityScheme.scheme).toBe('Bearer');
@@ -213,5 +216,46 @@ describe('A2A_PUBLIC_JSONRPC_*', () => {
   it('advertises the anonymous alternative on public agents’ cards', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/a2a/agents/pub/.well-known/agent-card.json', headers: V1 });
     expect(res.json().securityRequirements).toEqual([{ schemes: { bearer: {} } }, {}]);
+  });
+});
+
+describe('federated callers (the mesh authenticator’s hook)', () => {
+  // Stands in for the mesh module's authenticator: it turns a verified federation credential
+  // into a { kind: 'federation' } principal; the gateway only sees the principal.
+  const federation: Authenticator = async (request) => {
+    const peer = request.headers['x-test-federation-peer'];
+    return typeof peer === 'string' ? { kind: 'federation', peerOrigin: peer, role: 'operator' } : null;
+  };
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { HIVE_INTERNAL_TOKEN: INTERNAL, MESH_FEDERATION_RATE_LIMIT_MAX: '2' },
+      overrides: { agentDirectory: directory },
+      authenticators: [federation],
+    });
+  });
+  afterAll(async () => t?.close());
+
+  it('lets peers call instance and public agents, not private ones, under the federation limit', async () => {
+    const peer = { 'x-test-federation-peer': 'https://peer.example', ...V1 };
+    const r = await rpc(t, '/a2a/agents/echo', sendMessage('from a peer'), peer);
+    expect(r.body.result).toMatchObject({ task: { status: { state: 'TASK_STATE_COMPLETED' } } });
+    expect((await rpc(t, '/a2a/agents/secret', sendMessage('x'), peer)).status).toBe(404);
+    expect((await rpc(t, '/a2a/agents/pub', sendMessage('x'), peer)).status).toBe(429);
+    expect(await t.kv.exists('hive:rl:mesh_federation:https://peer.example')).toBe(true);
+  });
+});
+
+describe('A2A_ENABLED=false', () => {
+  it('serves no A2A endpoint but still reports the status', async () => {
+    const t = await createTestApp({ env: { HIVE_INTERNAL_TOKEN: INTERNAL, A2A_ENABLED: 'false' }, overrides: { agentDirectory: directory } });
+    try {
+      expect((await rpc(t, '/a2a/agents/echo', sendMessage('x'), { authorization: `Bearer ${INTERNAL}` })).status).toBe(404);
+      expect((await t.app.inject({ method: 'GET', url: '/.well-known/agent-card.json' })).statusCode).toBe(404);
+      const status = await t.app.inject({ method: 'GET', url: '/api/a2a/status', headers: { authorization: `Bearer ${INTERNAL}` } });
+      expect(status.json()).toMatchObject({ enabled: false });
+    } finally {
+      await t.close();
+    }
   });
 });
