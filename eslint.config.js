@@ -28,6 +28,16 @@ export default tseslint.config(
     },
   },
   {
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: {
+        window: 'readonly', document: 'readonly', localStorage: 'readonly', navigator: 'readonly', fetch: 'readonly',
+        setTimeout: 'readonly', clearTimeout: 'readonly', TextDecoderStream: 'readonly', FormData: 'readonly', Blob: 'readonly',
+        AbortController: 'readonly', AbortSignal: 'readonly', EventSource: 'readonly', HTMLElement: 'readonly',
+      },
+    },
+  },
+  {
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly' } },
   },

@@ -1,6 +1,7 @@
 // `npm run bench -- <name>`: runs one benchmark; each prints a final `RESULT <name> key=value …` line.
 const benches: Record<string, () => Promise<void>> = {
   health: async () => (await import('./health.js')).run(),
+  auth: async () => (await import('./auth.js')).run(),
   a2a: async () => (await import('./a2a.js')).run(),
 };
 

@@ -10,6 +10,11 @@ import type { Logger } from './lib/logger.js';
 import { createMetricsRegistry } from './http/plugins/metrics.js';
 import { createSystemService, type SystemService } from './modules/system/system.service.js';
 import type { Authenticator } from './http/plugins/access-control.js';
+import { createIdentity, type Identity } from './modules/auth/identity.js';
+import type { AuditService } from './modules/audit/audit.service.js';
+import type { UsersService } from './modules/users/users.service.js';
+import type { TokensService } from './modules/tokens/tokens.service.js';
+import { scheduleAuditRetention } from './modules/audit/audit-retention.js';
 import { createEventBus, type EventBus } from './lib/events/event-bus.js';
 import { createA2aService, type A2aService } from './modules/a2a/a2a.service.js';
 import { unwiredAgentDirectory, type AgentDirectory, type EgressFetch } from './modules/a2a/a2a.ports.js';
@@ -27,6 +32,12 @@ export interface Container {
   jobs: JobQueue;
   metrics: Registry;
   system: SystemService;
+  /** The one audit log writer (hash-chained audit_logs). */
+  audit: AuditService;
+  users: UsersService;
+  tokens: TokensService;
+  /** Sessions, login, MFA, setup (modules/auth/identity.ts). */
+  identity: Identity;
   /** The A2A gateway; other modules talk to agents through it. */
   a2a: A2aService;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
@@ -90,6 +101,8 @@ export interface ContainerOverrides {
   database?: Database;
   kv?: Kv;
   clock?: Clock;
+  /** A one-shot CLI command: do not rotate the one-time setup token a running server printed. */
+  cli?: boolean;
   /** Agents as the A2A gateway sees them (the agents module; tests use a small local directory). */
   agentDirectory?: AgentDirectory;
   /** The egress guard's fetch for remote agents and webhooks. */
@@ -117,6 +130,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
   });
   const system = createSystemService({ database, kv, config });
+  const identity = await createIdentity({ config, db: database.db, kv, jobs, clock, logger });
+  const startupNotices = overrides.cli ? [] : await identity.startupNotices();
   let taskStore;
   try {
     taskStore = await openTaskStore(config, database.db);
@@ -163,16 +178,22 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     jobs,
     metrics,
     system,
+    audit: identity.audit,
+    users: identity.users,
+    tokens: identity.tokens,
+    identity,
     a2a,
-    authenticators: [],
-    startupNotices: [],
+    authenticators: identity.authenticators,
+    startupNotices,
     startDaemons() {
       daemons.push(jobs.start());
+      scheduleAuditRetention(jobs).catch((err) => logger.error({ err }, 'could not schedule the audit retention job'));
       a2a.startDaemons(jobs).catch((err) => logger.error({ err }, 'a2a: scheduling the purge failed'));
     },
     async close() {
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
       await a2a.close().catch((err) => logger.error({ err }, 'a2a close failed'));
+      await identity.stop().catch((err) => logger.error({ err }, 'identity stop failed'));
       if (!overrides.kv) await kv.close();
       if (!overrides.database) await database.close();
     },

@@ -12,9 +12,21 @@ import {
 import type { Container } from '../container.js';
 import { enforceAccessDeclarations, type RouteAccess } from './access.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { registerWeb } from './plugins/web.js';
 import { internalTokenAuthenticator, registerAccessControl } from './plugins/access-control.js';
 import { instrumentHttp } from './plugins/metrics.js';
 import { systemRoutes } from '../modules/system/system.routes.js';
+import { registerClientIp } from './plugins/client-ip.js';
+import { registerApiRateLimit } from './plugins/rate-limit.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerCsrfProtection } from './plugins/csrf.js';
+import { publicOrigin } from '../config.js';
+import { setupRoutes } from '../modules/auth/setup.routes.js';
+import { authRoutes } from '../modules/auth/auth.routes.js';
+import { mfaRoutes } from '../modules/auth/mfa.routes.js';
+import { usersRoutes } from '../modules/users/users.routes.js';
+import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
+import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { a2aRoutes } from '../modules/a2a/a2a.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -86,8 +98,12 @@ export async function buildApp(c: Container): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   const routeAccess: RouteAccess[] = [];
   enforceAccessDeclarations(app, routeAccess);
-  registerErrorHandling(app);
+  registerErrorHandling(app, await registerWeb(app));
+  registerClientIp(app, c.config.HIVE_CLIENT_IP_SOURCE);
+  registerSecurityHeaders(app, { origin: publicOrigin(c.config) });
   registerAccessControl(app, [...c.authenticators, internalTokenAuthenticator(c.config.HIVE_INTERNAL_TOKEN)]);
+  registerCsrfProtection(app, { origin: publicOrigin(c.config) });
+  registerApiRateLimit(app, { kv: c.kv, max: c.config.API_RATE_LIMIT_MAX, windowMs: c.config.API_RATE_LIMIT_WINDOW_MS });
 
   // During shutdown, responses to in-flight requests close their connection so keep-alive
   // clients do not hold server.close() open after their last answer.
@@ -118,7 +134,22 @@ export async function buildApp(c: Container): Promise<App> {
   });
 
   await app.register(systemRoutes, { system: c.system });
-  await app.register(a2aRoutes, { a2a: c.a2a, clientIpSource: c.config.HIVE_CLIENT_IP_SOURCE });
+  const authLimit = { max: c.config.AUTH_RATE_LIMIT_MAX, windowMs: c.config.AUTH_RATE_LIMIT_WINDOW_MS };
+  const id = c.identity;
+  await app.register(setupRoutes, { setup: id.setup, sessions: id.sessions, kv: c.kv, limit: authLimit });
+  await app.register(authRoutes, {
+    auth: id.auth,
+    users: c.users,
+    sessions: id.sessions,
+    kv: c.kv,
+    allowPublicRegistration: c.config.ALLOW_PUBLIC_REGISTRATION,
+    limit: authLimit,
+  });
+  await app.register(mfaRoutes, { mfa: id.mfa, auth: id.auth, users: c.users, sessions: id.sessions, kv: c.kv, limit: authLimit });
+  await app.register(usersRoutes, { users: c.users, actions: id.userAdminActions });
+  await app.register(tokensRoutes, { tokens: c.tokens, kv: c.kv, limit: authLimit });
+  await app.register(auditRoutes, { audit: c.audit });
+  await app.register(a2aRoutes, { a2a: c.a2a });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -2,34 +2,46 @@
 // other callers get TaskNotFound), rate limits, public JSON-RPC, and the status summary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createTestDirectory, startEchoAgent, testUserAuthenticator, userToken, type ChildAgent } from '../helpers/a2a.js';
+import { createTestDirectory, startEchoAgent, testUsers, type ChildAgent } from '../helpers/a2a.js';
+import { createTestUser, loginCookie, originOf } from '../helpers/identity.js';
 import type { Authenticator } from '../../src/http/plugins/access-control.js';
 import { call, rpc, sendMessage, V1 } from './rpc.js';
+import type { Role } from '../../src/http/access.js';
 
 const INTERNAL = 'internal-token-for-a2a-tests-0123456789';
 
 let echo: ChildAgent & { socketPath?: string };
 let directory: ReturnType<typeof createTestDirectory>;
+let unix: { kind: 'unix'; socketPath: string };
+
+/** Users are per database: each app gets its own, and the private agent belongs to its alice. */
+async function usersOf(t: TestApp) {
+  const users = testUsers(t);
+  directory.add({ slug: 'secret', visibility: 'private', ownerId: await users.id('alice') }, unix);
+  return users;
+}
 
 beforeAll(async () => {
   echo = await startEchoAgent();
   directory = createTestDirectory();
-  const unix = { kind: 'unix' as const, socketPath: echo.socketPath! };
+  unix = { kind: 'unix' as const, socketPath: echo.socketPath! };
   directory.add({ slug: 'echo', visibility: 'instance' }, unix);
   directory.add({ slug: 'pub', visibility: 'public', skills: [{ id: 'talk', name: 'Talk', description: 'talks', tags: ['chat'] }] }, unix);
-  directory.add({ slug: 'secret', visibility: 'private', ownerId: 'alice' }, unix);
 });
 afterAll(async () => {
   await echo?.stop();
 });
 
 const app = (env: Record<string, string> = {}) =>
-  createTestApp({ env: { HIVE_INTERNAL_TOKEN: INTERNAL, ...env }, overrides: { agentDirectory: directory }, authenticators: [testUserAuthenticator] });
+  createTestApp({ env: { HIVE_INTERNAL_TOKEN: INTERNAL, API_RATE_LIMIT_MAX: '0', ...env }, overrides: { agentDirectory: directory } });
 
 describe('A2A cards and status', () => {
   let t: TestApp;
+  let users: Awaited<ReturnType<typeof usersOf>>;
+  const tok = (name: string, role?: Role) => users.auth(name, role);
   beforeAll(async () => {
     t = await app();
+    users = await usersOf(t);
   });
   afterAll(async () => t?.close());
 
@@ -44,13 +56,13 @@ describe('A2A cards and status', () => {
     expect(anon.body).toMatchObject({ protocolVersion: '0.3', name: 'Pilox', url: 'http://localhost:8080/api/a2a/jsonrpc' });
     expect(anon.body.skills.map((s: { id: string }) => s.id)).toEqual(['pub']);
     expect(anon.headers.vary).toContain('A2A-Version');
-    const bob = await get('/.well-known/agent-card.json', { authorization: userToken('bob'), 'a2a-version': '1.0' });
+    const bob = await get('/.well-known/agent-card.json', { authorization: await tok('bob'), 'a2a-version': '1.0' });
     expect(bob.body.supportedInterfaces).toEqual([
       { url: 'http://localhost:8080/api/a2a/jsonrpc', protocolBinding: 'JSONRPC', protocolVersion: '1.0' },
       { url: 'http://localhost:8080/api/a2a/jsonrpc', protocolBinding: 'JSONRPC', protocolVersion: '0.3' },
     ]);
     expect(bob.body.skills.map((s: { id: string }) => s.id).sort()).toEqual(['echo', 'pub']);
-    const alice = await get('/.well-known/agent-card.json', { authorization: userToken('alice'), 'a2a-version': '1.0' });
+    const alice = await get('/.well-known/agent-card.json', { authorization: await tok('alice'), 'a2a-version': '1.0' });
     expect(alice.body.skills.map((s: { id: string }) => s.id).sort()).toEqual(['echo', 'pub', 'secret']);
   });
 
@@ -59,11 +71,11 @@ describe('A2A cards and status', () => {
     const hidden = await get('/a2a/agents/echo/.well-known/agent-card.json');
     expect(hidden.status).toBe(404);
     expect(hidden.body.error.code).toBe('AGENT_NOT_FOUND');
-    expect((await get('/a2a/agents/secret/.well-known/agent-card.json', { authorization: userToken('bob') })).status).toBe(404);
-    const own = await get('/a2a/agents/secret/.well-known/agent-card.json', { authorization: userToken('alice'), 'a2a-version': '1.0' });
+    expect((await get('/a2a/agents/secret/.well-known/agent-card.json', { authorization: await tok('bob') })).status).toBe(404);
+    const own = await get('/a2a/agents/secret/.well-known/agent-card.json', { authorization: await tok('alice'), 'a2a-version': '1.0' });
     expect(own.status).toBe(200);
     expect(own.body.skills.map((s: { id: string }) => s.id)).toEqual(['echo']); // the agent's own card
-    const extended = await rpc(t, '/a2a/agents/echo', call('GetExtendedAgentCard', {}), { authorization: userToken('bob'), ...V1 });
+    const extended = await rpc(t, '/a2a/agents/echo', call('GetExtendedAgentCard', {}), { authorization: await tok('bob'), ...V1 });
     expect(extended.body.result).toMatchObject({ name: 'echo', skills: [{ id: 'echo' }] });
     const pub = await get('/a2a/agents/pub/.well-known/agent-card.json', { 'a2a-version': '1.0' });
     expect(pub.body.skills).toEqual([{ id: 'talk', name: 'Talk', description: 'talks', tags: ['chat'] }]);
@@ -72,7 +84,7 @@ describe('A2A cards and status', () => {
 
   it('GET /api/a2a/status: viewer and up, no secrets', async () => {
     expect((await get('/api/a2a/status')).status).toBe(401);
-    const r = await get('/api/a2a/status', { authorization: userToken('v', 'viewer') });
+    const r = await get('/api/a2a/status', { authorization: await tok('v', 'viewer') });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
       enabled: true,
@@ -88,8 +100,11 @@ describe('A2A cards and status', () => {
 
 describe('A2A callers and task ownership', () => {
   let t: TestApp;
+  let users: Awaited<ReturnType<typeof usersOf>>;
+  const tok = (name: string, role?: Role) => users.auth(name, role);
   beforeAll(async () => {
     t = await app();
+    users = await usersOf(t);
   });
   afterAll(async () => t?.close());
 
@@ -100,8 +115,8 @@ describe('A2A callers and task ownership', () => {
   });
 
   it('shows a task only to the identity that created it, and to admins (others get TaskNotFound)', async () => {
-    const alice = { authorization: userToken('alice'), ...V1 };
-    const bob = { authorization: userToken('bob'), ...V1 };
+    const alice = { authorization: await tok('alice'), ...V1 };
+    const bob = { authorization: await tok('bob'), ...V1 };
     const created = await rpc(t, '/a2a/agents/echo', sendMessage('mine'), alice);
     const taskId = (created.body.result!.task as { id: string }).id;
     expect((await rpc(t, '/a2a/agents/echo', call('GetTask', { id: taskId }), alice)).body.result).toMatchObject({ id: taskId });
@@ -115,14 +130,14 @@ describe('A2A callers and task ownership', () => {
     expect((bobList.body.result!.tasks as { id: string }[]).map((x) => x.id)).not.toContain(taskId);
     const internal = { authorization: `Bearer ${INTERNAL}`, ...V1 };
     expect((await rpc(t, '/a2a/agents/echo', call('GetTask', { id: taskId }), internal)).body.error?.code).toBe(-32001);
-    const admin = { authorization: userToken('root', 'admin'), ...V1 };
+    const admin = { authorization: await tok('root', 'admin'), ...V1 };
     expect((await rpc(t, '/a2a/agents/echo', call('GetTask', { id: taskId }), admin)).body.result).toMatchObject({ id: taskId });
     // The same task id through another agent's endpoint is not the same task.
     expect((await rpc(t, '/a2a/agents/pub', call('GetTask', { id: taskId }), alice)).body.error?.code).toBe(-32001);
   });
 
   it('keeps serving stored tasks while the agent is stopped, refuses new messages with 503', async () => {
-    const me = { authorization: userToken('carol'), ...V1 };
+    const me = { authorization: await tok('carol'), ...V1 };
     const created = await rpc(t, '/a2a/agents/echo', sendMessage('before stop'), me);
     const taskId = (created.body.result!.task as { id: string }).id;
     directory.setRunning('echo', false);
@@ -160,26 +175,51 @@ describe('A2A callers and task ownership', () => {
 
 describe('A2A_JSONRPC_MIN_ROLE and A2A_RATE_LIMIT_*', () => {
   let t: TestApp;
+  let users: Awaited<ReturnType<typeof usersOf>>;
+  const tok = (name: string, role?: Role) => users.auth(name, role);
   beforeAll(async () => {
     t = await app({ A2A_JSONRPC_MIN_ROLE: 'operator', A2A_RATE_LIMIT_MAX: '3', A2A_RATE_LIMIT_WINDOW_MS: '60000' });
+    users = await usersOf(t);
   });
   afterAll(async () => t?.close());
 
   it('refuses callers below the minimum role with 403', async () => {
-    const r = await rpc(t, '/a2a/agents/echo', call('GetTask', { id: 'x' }), { authorization: userToken('v', 'viewer'), ...V1 });
+    const r = await rpc(t, '/a2a/agents/echo', call('GetTask', { id: 'x' }), { authorization: await tok('v', 'viewer'), ...V1 });
     expect(r.status).toBe(403);
     expect(r.body.error?.code).toBe(-32041);
   });
 
+  it('applies the minimum role to API tokens and sessions alike', async () => {
+    const operator = { authorization: await tok('op-role', 'operator'), ...V1 };
+    expect((await rpc(t, '/a2a/agents/echo', sendMessage('as operator'), operator)).body.result).toMatchObject({ task: {} });
+    const admin = { authorization: await tok('admin-role', 'admin'), ...V1 };
+    expect((await rpc(t, '/a2a/agents/echo', call('GetTask', { id: 'x' }), admin)).body.error?.code).toBe(-32001);
+    // A signed-in operator's session works from Pilox's own origin…
+    const op = await createTestUser(t, 'operator');
+    const cookie = await loginCookie(t, op.email, op.password);
+    const viaSession = await rpc(t, '/a2a/agents/echo', sendMessage('from the dashboard'), { cookie, ...originOf(t), ...V1 });
+    expect(viaSession.body.result).toMatchObject({ task: { status: { state: 'TASK_STATE_COMPLETED' } } });
+    // …and is refused from anywhere else (CSRF), still as a JSON-RPC answer.
+    const crossSite = await rpc(t, '/a2a/agents/echo', sendMessage('x'), { cookie, origin: 'https://evil.example', ...V1 });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body).toMatchObject({ jsonrpc: '2.0', error: { code: -32041 } });
+  });
+
+  it('answers an unknown or revoked API token with 401 as a JSON-RPC error', async () => {
+    const r = await rpc(t, '/a2a/agents/echo', sendMessage('x'), { authorization: 'Bearer pilox_not-a-real-token-000000000000', ...V1 });
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({ jsonrpc: '2.0', error: { code: -32040 } });
+  });
+
   it('limits each identity with a sliding window and says when to retry', async () => {
-    const op = { authorization: userToken('op1', 'operator'), ...V1 };
+    const op = { authorization: await tok('op1', 'operator'), ...V1 };
     for (let i = 0; i < 3; i++) expect((await rpc(t, '/a2a/agents/echo', call('GetTask', { id: 'x' }), op)).status).toBe(200);
     const limited = await rpc(t, '/a2a/agents/echo', call('GetTask', { id: 'x' }), op);
     expect(limited.status).toBe(429);
     expect(limited.body.error?.code).toBe(-32042);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // Another identity has its own window.
-    expect((await rpc(t, '/a2a/agents/echo', call('GetTask', { id: 'x' }), { authorization: userToken('op2', 'operator'), ...V1 })).status).toBe(200);
+    expect((await rpc(t, '/a2a/agents/echo', call('GetTask', { id: 'x' }), { authorization: await tok('op2', 'operator'), ...V1 })).status).toBe(200);
   });
 });
 

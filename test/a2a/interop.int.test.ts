@@ -3,7 +3,7 @@
 import { TaskState, type Task } from '@a2a-js/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createTestDirectory, freePort, startEchoAgent, testUserAuthenticator, type ChildAgent } from '../helpers/a2a.js';
+import { createTestDirectory, freePort, startEchoAgent, type ChildAgent } from '../helpers/a2a.js';
 import { collect, kinds, send, textOf, userMessage, v03Client, v1Client } from './clients.js';
 
 const INTERNAL = 'internal-token-for-a2a-tests-0123456789';
@@ -23,7 +23,6 @@ describe('A2A interop with the official SDK client', () => {
     t = await createTestApp({
       env: { AUTH_URL: base, HIVE_INTERNAL_TOKEN: INTERNAL },
       overrides: { agentDirectory: directory },
-      authenticators: [testUserAuthenticator],
     });
     await t.app.listen({ port, host: '127.0.0.1' });
   });

@@ -5,12 +5,11 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EgressFetch } from '../../src/modules/a2a/a2a.ports.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createTestDirectory, startEchoAgent, userToken, testUserAuthenticator, type ChildAgent } from '../helpers/a2a.js';
+import { createTestDirectory, startEchoAgent, testUsers, type ChildAgent } from '../helpers/a2a.js';
 import { call, rpc, sendMessage, V1 } from './rpc.js';
 
 const INTERNAL = 'internal-token-for-a2a-tests-0123456789';
 const AUTH = { authorization: `Bearer ${INTERNAL}` };
-const OPERATOR = { authorization: userToken('ops', 'operator') };
 
 interface Received {
   path: string;
@@ -62,6 +61,8 @@ describe('A2A push notifications', () => {
   let t: TestApp;
   let echo: ChildAgent & { socketPath?: string };
   let hook: Awaited<ReturnType<typeof webhookServer>>;
+  let users: ReturnType<typeof testUsers>;
+  const operator = async () => ({ authorization: await users.auth('ops', 'operator') });
 
   beforeAll(async () => {
     echo = await startEchoAgent();
@@ -76,9 +77,9 @@ describe('A2A push notifications', () => {
     t = await createTestApp({
       env: { HIVE_INTERNAL_TOKEN: INTERNAL },
       overrides: { agentDirectory: directory, egressFetch },
-      authenticators: [testUserAuthenticator],
       startDaemons: true,
     });
+    users = testUsers(t);
   });
   afterAll(async () => {
     await t?.close();
@@ -108,7 +109,7 @@ describe('A2A push notifications', () => {
 
     type Row = { outcome: string; target: string; httpStatus: number };
     const deliveries = await untilAsync(async () => {
-      const log = await t.app.inject({ method: 'GET', url: `/api/a2a/push-deliveries?taskId=${taskId}`, headers: OPERATOR });
+      const log = await t.app.inject({ method: 'GET', url: `/api/a2a/push-deliveries?taskId=${taskId}`, headers: await operator() });
       expect(log.statusCode).toBe(200);
       const rows = log.json().deliveries as Row[];
       return rows.length >= events.length ? rows : undefined;
@@ -116,7 +117,7 @@ describe('A2A push notifications', () => {
     expect(deliveries.length).toBe(events.length);
     expect(deliveries.every((d) => d.outcome === 'delivered' && d.httpStatus === 204)).toBe(true);
     expect(deliveries[0]!.target).toBe(`${hook.url}/v1-hook`); // no query string in the log
-    expect((await t.app.inject({ method: 'GET', url: '/api/a2a/push-deliveries', headers: { authorization: userToken('v', 'viewer') } })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: '/api/a2a/push-deliveries', headers: { authorization: await users.auth('v', 'viewer') } })).statusCode).toBe(403);
   }, 30_000);
 
   it('retries a failing webhook with backoff and logs each attempt', async () => {
@@ -136,7 +137,7 @@ describe('A2A push notifications', () => {
     const got = await until(() => hook.received.find((x) => x.path === '/retry-hook'), 20_000);
     expect(got.body).toMatchObject({ statusUpdate: { taskId, status: { state: 'TASK_STATE_CANCELED' } } });
     const log = await untilAsync(async () => {
-      const rows = (await t.app.inject({ method: 'GET', url: `/api/a2a/push-deliveries?taskId=${taskId}`, headers: OPERATOR })).json()
+      const rows = (await t.app.inject({ method: 'GET', url: `/api/a2a/push-deliveries?taskId=${taskId}`, headers: await operator() })).json()
         .deliveries as { outcome: string; attempt: number; httpStatus: number }[];
       return rows.some((d) => d.outcome === 'delivered') ? rows : undefined;
     });
@@ -156,7 +157,7 @@ describe('A2A push notifications', () => {
     const listed = await rpc(t, '/a2a/agents/echo', call('tasks/pushNotificationConfig/list', { id: taskId }), AUTH);
     expect(listed.body.result).toEqual([expect.objectContaining({ taskId, pushNotificationConfig: expect.objectContaining({ id: 'old-1' }) })]);
     // Another user cannot see or touch them.
-    expect((await rpc(t, '/a2a/agents/echo', call('tasks/pushNotificationConfig/list', { id: taskId }), { authorization: userToken('mallory') })).body.error?.code).toBe(-32001);
+    expect((await rpc(t, '/a2a/agents/echo', call('tasks/pushNotificationConfig/list', { id: taskId }), { authorization: await users.auth('mallory') })).body.error?.code).toBe(-32001);
     await rpc(t, '/a2a/agents/echo', call('tasks/cancel', { id: taskId }), AUTH);
     // 0.3 webhooks receive the task itself (A2A 0.3 §9.5), in 0.3 shape.
     const got = await until(() => hook.received.find((x) => x.path === '/old-hook' && (x.body.status as { state?: string })?.state === 'canceled'));

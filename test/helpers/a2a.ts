@@ -1,17 +1,17 @@
 // Test doubles of the A2A gateway's ports, built from real parts: echo agents run as child
 // processes on unix sockets (as sandboxed agents do), and a small directory applies the
-// agents module's visibility rules. Also a bearer authenticator for test users, until the
-// identity module's tokens are merged.
+// agents module's visibility rules. Users are real (identity services, API tokens).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Role } from '../../src/http/access.js';
-import type { Authenticator } from '../../src/http/plugins/access-control.js';
 import type { Principal } from '../../src/http/principal.js';
 import { NotFoundError, ServiceUnavailableError } from '../../src/lib/errors.js';
 import { packageRoot } from '../../src/lib/paths.js';
 import type { AgentDirectory, AgentEndpoint, DirectoryAgent } from '../../src/modules/a2a/a2a.ports.js';
+import type { TestApp } from './app.js';
+import { createTestUser, type TestUser } from './identity.js';
 
 export const ECHO_AGENT = join(packageRoot, 'test/fixtures/echo-agent/server.mjs');
 
@@ -122,14 +122,24 @@ export function createTestDirectory() {
   return directory;
 }
 
-/** `Authorization: Bearer test-user:<id>:<role>` authenticates a user (test runs only). */
-export const testUserAuthenticator: Authenticator = async (request) => {
-  const m = /^Bearer test-user:([\w-]+):(viewer|operator|admin)$/.exec(request.headers.authorization ?? '');
-  if (!m) return null;
-  return { kind: 'user', userId: m[1]!, email: `${m[1]}@example.test`, role: m[2] as Role, via: 'token' };
-};
-
-export const userToken = (id: string, role: Role = 'viewer') => `Bearer test-user:${id}:${role}`;
+/** Real users with API tokens, made through the identity services, created once per name. */
+export function testUsers(t: TestApp) {
+  const made = new Map<string, Promise<TestUser>>();
+  const get = (name: string, role: Role = 'viewer') => {
+    let user = made.get(name);
+    if (!user) {
+      user = createTestUser(t, role, { name });
+      made.set(name, user);
+    }
+    return user;
+  };
+  return {
+    get,
+    /** The `Authorization` header value of that user's API token. */
+    auth: async (name: string, role?: Role) => (await get(name, role)).headers.authorization,
+    id: async (name: string, role?: Role) => (await get(name, role)).user.id,
+  };
+}
 
 /** A free TCP port for a server whose own URL must be known before it listens (AUTH_URL). */
 export async function freePort(): Promise<number> {

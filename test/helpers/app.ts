@@ -11,6 +11,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import type { Authenticator } from '../../src/http/plugins/access-control.js';
 import type { Database } from '../../src/lib/db/database.js';
 import type { Kv } from '../../src/lib/kv/kv.js';
+import type { Clock } from '../../src/lib/clock.js';
 import { createTestDatabase, createTestKv } from './stores.js';
 
 export interface TestApp {
@@ -39,6 +40,8 @@ export interface TestAppOptions {
   database?: Database;
   kv?: Kv;
   startDaemons?: boolean;
+  /** A time source for services (e.g. to reach an expiry without waiting). */
+  clock?: Clock;
   /** Extra container overrides (e.g. the A2A agent directory and egress fetch). */
   overrides?: Omit<ContainerOverrides, 'database' | 'kv'>;
   /** Authenticators tried before the built-in ones (e.g. test users until identity lands). */
@@ -54,8 +57,8 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const kv = opts.kv ?? (await createTestKv());
   const dataDir = mkdtempSync(join(tmpdir(), 'pilox-test-'));
   const config = loadConfig(testEnv({ PILOX_DATA_DIR: dataDir, ...opts.env }));
-  const container = await createContainer(config, createLogger({ level: config.LOG_LEVEL }), { database, kv, ...opts.overrides });
-  container.authenticators.push(...(opts.authenticators ?? []));
+  const container = await createContainer(config, createLogger({ level: config.LOG_LEVEL }), { database, kv, clock: opts.clock, ...opts.overrides });
+  container.authenticators.unshift(...(opts.authenticators ?? []));
   const app = await buildApp(container);
   opts.extend?.(app);
   await app.ready();

@@ -32,7 +32,11 @@ function describeValidation(err: FastifyError & { validation: ValidationIssue[] 
   return { message, details: { fields } };
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  /** Serves client-side routes of the dashboard; returns null for paths it does not own. */
+  spaFallback: ((request: FastifyRequest, reply: FastifyReply) => FastifyReply | null) | null = null,
+): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof AppError) {
       if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSeconds));
@@ -71,7 +75,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendError(reply, status, 'BAD_REQUEST', err.message);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
+  app.setNotFoundHandler(
+    (request, reply) =>
+      spaFallback?.(request, reply) ??
+      sendError(reply, 404, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
   );
 }

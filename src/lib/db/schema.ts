@@ -1,4 +1,8 @@
 // Every drizzle table, re-exported for drizzle-kit and the typed query API.
 // Each domain owns its tables in <domain>.tables.ts; only this file aggregates them.
 export * from '../jobs/jobs.tables.js';
+export * from '../../modules/users/users.tables.js';
+export * from '../../modules/tokens/tokens.tables.js';
+export * from '../../modules/audit/audit.tables.js';
+export * from '../../modules/auth/auth.tables.js';
 export * from '../../modules/a2a/a2a.tables.js';

@@ -6,7 +6,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, RateLimitedError } from '../../lib/errors.js';
 import type { A2aService } from './a2a.service.js';
-import { clientIp, type ClientIpSource } from './client-ip.js';
 import { INVALID_JSON, type JsonRpcCall } from './gateway/jsonrpc-gateway.js';
 import { CODES, errorResponse } from './gateway/jsonrpc-protocol.js';
 
@@ -68,7 +67,7 @@ function cardHeaders(reply: FastifyReply): void {
   reply.header('cache-control', 'private, max-age=60');
 }
 
-export async function a2aRoutes(app: FastifyInstance, opts: { a2a: A2aService; clientIpSource: ClientIpSource }): Promise<void> {
+export async function a2aRoutes(app: FastifyInstance, opts: { a2a: A2aService }): Promise<void> {
   const { a2a } = opts;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -158,7 +157,8 @@ export async function a2aRoutes(app: FastifyInstance, opts: { a2a: A2aService; c
         body: request.body,
         versionHeader: header(request, 'a2a-version'),
         extensionsHeader: header(request, 'a2a-extensions') ?? header(request, 'x-a2a-extensions'),
-        clientIp: clientIp(request, opts.clientIpSource),
+        // HIVE_CLIENT_IP_SOURCE, resolved by the client-ip plugin (spec §4.1).
+        clientIp: request.clientIp,
       });
 
     sr.post(
