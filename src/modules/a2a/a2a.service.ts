@@ -80,7 +80,8 @@ export function createA2aService(deps: A2aServiceDeps) {
   const log = logger.child({ component: 'a2a' });
   const buses = createFanOutBusManager({ kv, onError: (err) => log.warn({ err }, 'a2a: event fan-out failed') });
   const upstream = createUpstreamClients({ egressFetch: deps.egressFetch });
-  const pushStore = createPushConfigStore({ db: deps.db, kv, flagTtlMs: Math.max(settings.taskTtlSeconds, 86_400) * 1000 });
+  // The "has webhooks" flag lives as long as the task may (no expiry when tasks never expire).
+  const pushStore = createPushConfigStore({ db: deps.db, kv, flagTtlMs: settings.taskTtlSeconds > 0 ? settings.taskTtlSeconds * 1000 : undefined });
   const pushSender = createPushSender({ store: pushStore, kv, jobs: deps.jobs, logger: log });
   const policy = createCallerPolicy({
     kv,

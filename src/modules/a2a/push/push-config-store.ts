@@ -34,7 +34,7 @@ function validateUrl(url: string): void {
   if (u.username || u.password) throw new RequestMalformedError('push notification url must not embed credentials');
 }
 
-export function createPushConfigStore(deps: { db: Db; kv: Kv; flagTtlMs: number }): PiloxPushStore {
+export function createPushConfigStore(deps: { db: Db; kv: Kv; flagTtlMs?: number }): PiloxPushStore {
   const { db, kv } = deps;
 
   function scoped(taskId: string, context: ServerCallContext) {
@@ -84,7 +84,7 @@ export function createPushConfigStore(deps: { db: Db; kv: Kv; flagTtlMs: number 
           target: [a2aPushConfigs.taskId, a2aPushConfigs.configId],
           set: { config: row.config, wireVersion: row.wireVersion },
         });
-      await kv.set(pushFlagKey(taskId), '1', { ttlMs: deps.flagTtlMs });
+      await kv.set(pushFlagKey(taskId), '1', deps.flagTtlMs ? { ttlMs: deps.flagTtlMs } : {});
     },
     async load(taskId, context) {
       return (await store.loadWithMetadata(taskId, context)).map((s) => s.config);
