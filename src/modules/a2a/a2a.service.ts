@@ -136,9 +136,9 @@ export function createA2aService(deps: A2aServiceDeps) {
     return SendMessageRequest.fromJSON(json);
   }
 
-  async function open(slug: string, principal: Principal, storeOnly = false, streaming = false) {
-    const target = await calls.resolve(slug, principal, { storeOnly });
-    return calls.build(target, principal, '1.0', { streaming });
+  async function open(slug: string, principal: Principal, opts: { storeOnly?: boolean; streaming?: boolean; freshContext?: boolean } = {}) {
+    const target = await calls.resolve(slug, principal, { storeOnly: opts.storeOnly ?? false });
+    return calls.build(target, principal, '1.0', opts);
   }
 
   return {
@@ -166,7 +166,7 @@ export function createA2aService(deps: A2aServiceDeps) {
     /** Internal API: one message, waits for the outcome (a task in a final or interrupted state, or a message). */
     async sendMessage(slug: string, principal: Principal, input: AgentMessageInput): Promise<SendResult> {
       const request = validateInput(input);
-      const { handler, context } = await open(slug, principal);
+      const { handler, context } = await open(slug, principal, { freshContext: !input.contextId });
       try {
         const result = await handler.sendMessage(request, context);
         return 'messageId' in result ? { message: Message.toJSON(result) as A2aJson } : { task: Task.toJSON(result) as A2aJson };
@@ -178,7 +178,7 @@ export function createA2aService(deps: A2aServiceDeps) {
     /** Internal API: the task's events as A2A 1.0 StreamResponse JSON, ending with a final state. */
     async *streamMessage(slug: string, principal: Principal, input: AgentMessageInput): AsyncGenerator<A2aStreamEvent> {
       const request = validateInput(input);
-      const { handler, context } = await open(slug, principal, false, true);
+      const { handler, context } = await open(slug, principal, { streaming: true, freshContext: !input.contextId });
       try {
         for await (const event of handler.sendMessageStream(request, context)) yield StreamResponse.toJSON(event) as A2aJson;
       } catch (err) {
@@ -187,7 +187,7 @@ export function createA2aService(deps: A2aServiceDeps) {
     },
 
     async getTask(slug: string, principal: Principal, taskId: string): Promise<A2aJson> {
-      const { handler, context } = await open(slug, principal, true);
+      const { handler, context } = await open(slug, principal, { storeOnly: true });
       try {
         return Task.toJSON(await handler.getTask({ tenant: '', id: taskId, historyLength: undefined }, context)) as A2aJson;
       } catch (err) {
@@ -196,7 +196,7 @@ export function createA2aService(deps: A2aServiceDeps) {
     },
 
     async cancelTask(slug: string, principal: Principal, taskId: string): Promise<A2aJson> {
-      const { handler, context } = await open(slug, principal, true);
+      const { handler, context } = await open(slug, principal, { storeOnly: true });
       try {
         return Task.toJSON(await handler.cancelTask({ tenant: '', id: taskId, metadata: undefined }, context)) as A2aJson;
       } catch (err) {

@@ -12,7 +12,7 @@ import type { PiloxPushStore } from '../push/push-config-store.js';
 import { setScope, type PiloxTaskStore } from '../stores/task-store.js';
 import { agentCardJson, toSdkCard, type WireVersion } from './cards.js';
 import type { FanOutBusManager } from './fan-out-bus.js';
-import { createForwardingExecutor, markStreaming } from './forwarding-executor.js';
+import { createForwardingExecutor, markFreshContext, markStreaming } from './forwarding-executor.js';
 import { createPiloxRequestHandler } from './pilox-handler.js';
 import type { RunningTask } from './relay.js';
 import { EgressNotConfiguredError, type UpstreamClients } from './upstream.js';
@@ -109,7 +109,7 @@ export function createCalls(deps: CallDeps) {
     target: CallTarget,
     principal: Principal,
     version: WireVersion,
-    opts: { extensions?: string; streaming?: boolean } = {},
+    opts: { extensions?: string; streaming?: boolean; freshContext?: boolean } = {},
   ): { handler: A2ARequestHandler; context: ServerCallContext } {
     const context = new ServerCallContext({
       user: new PrincipalUser(principal),
@@ -122,6 +122,7 @@ export function createCalls(deps: CallDeps) {
       admin: principal.kind === 'user' && principal.role === 'admin',
     });
     if (opts.streaming) markStreaming(context);
+    if (opts.freshContext) markFreshContext(context);
     const card = handlerCard(target.agent);
     const executor = createForwardingExecutor({
       target: target.resolved,

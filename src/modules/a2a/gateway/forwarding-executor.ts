@@ -13,10 +13,16 @@ import { agentText, isInterrupted, isTerminal, Relay, type RunningTask } from '.
 import type { UpstreamClients } from './upstream.js';
 
 const STREAMING_KEY = 'pilox.a2a.streaming';
+const FRESH_CONTEXT_KEY = 'pilox.a2a.freshContext';
 
 /** Marks a call whose client streams, so the agent is asked to stream too. */
 export function markStreaming(context: ServerCallContext): void {
   context.state.set(STREAMING_KEY, true);
+}
+
+/** Marks a call whose message named no context: the SDK made a new one, no agent context exists. */
+export function markFreshContext(context: ServerCallContext): void {
+  context.state.set(FRESH_CONTEXT_KEY, true);
 }
 
 /**
@@ -80,8 +86,9 @@ export function createForwardingExecutor(deps: ExecutorDeps): AgentExecutor {
         entry.upstreamTaskId = link.taskId;
         scope.upstream = link;
       }
-      const contextId =
-        link?.contextId ?? (await store.findUpstreamContextId(rc.contextId, rc.context)) ?? derivedContextId(scope, rc.contextId);
+      const fresh = !rc.task && rc.context.state.get(FRESH_CONTEXT_KEY) === true;
+      const known = link?.contextId ?? (fresh ? undefined : await store.findUpstreamContextId(rc.contextId, rc.context));
+      const contextId = known ?? derivedContextId(scope, rc.contextId);
       const request: SendMessageRequest = {
         tenant: '',
         message: { ...rc.userMessage, taskId: link?.taskId ?? '', contextId },

@@ -147,6 +147,7 @@ export function createJsonRpcGateway(deps: { calls: Calls; policy: CallerPolicy;
     const { handler, context } = calls.build(target, call.principal, version, {
       extensions: call.extensionsHeader,
       streaming: STREAMING_METHODS.has(method),
+      freshContext: !str((body.params?.message as Obj | undefined)?.contextId),
     });
     const transport = legacy ? new LegacyJsonRpcTransportHandler(handler) : new JsonRpcTransportHandler(handler);
     const mapError = (err: unknown): JsonRpcResponse =>
