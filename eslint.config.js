@@ -11,6 +11,10 @@ const NO_PROCESS_ENV = {
 // Files allowed to make raw HTTP client calls, each with the reason (docs/development.md):
 const EGRESS_EXEMPT = [
   'src/lib/egress/**', // the guard itself
+  // HTTP over an agent's unix socket (the dispatcher is bound to the socket path, so no URL can
+  // send bytes anywhere else): internal traffic to agents Pilox runs, not user-supplied egress.
+  'src/modules/a2a/gateway/socket-fetch.ts',
+  'src/modules/a2a/gateway/upstream.ts',
 ];
 const EGRESS_MESSAGE = 'Outbound HTTP goes through the egress guard (container.egress.fetch, src/lib/egress); see docs/development.md.';
 const HTTP_MODULES = ['http', 'https', 'http2', 'node:http', 'node:https', 'node:http2'];

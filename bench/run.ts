@@ -3,6 +3,7 @@ const benches: Record<string, () => Promise<void>> = {
   health: async () => (await import('./health.js')).run(),
   auth: async () => (await import('./auth.js')).run(),
   egress: async () => (await import('./egress.js')).run(),
+  a2a: async () => (await import('./a2a.js')).run(),
 };
 
 const name = process.argv[2];

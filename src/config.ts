@@ -187,6 +187,7 @@ export const envSchema = z.object({
   A2A_PUBLIC_JSONRPC_ALLOWED_METHODS: z.preprocess(blankToUndefined, z.string().max(4096).default('')),
   A2A_PUBLIC_JSONRPC_RATE_LIMIT_MAX: int(30, 1, 1_000_000),
   A2A_PUBLIC_JSONRPC_RATE_LIMIT_WINDOW_MS: int(60_000, 1000, 86_400_000),
+  A2A_UPSTREAM_TIMEOUT_MS: int(300_000, 1000, 3_600_000),
 
   // §4.1 / §10 mesh
   MESH_BUS_HMAC_SECRET: optionalString(1024),

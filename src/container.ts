@@ -1,7 +1,7 @@
 // Composition root: builds stores, services and daemons from config. Nothing else wires
 // dependencies, and nothing starts as an import side effect (ARCHITECTURE rule 2).
 import type { Registry } from 'prom-client';
-import type { Config } from './config.js';
+import { publicOrigin, type Config } from './config.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { openDatabase, type Database, type Db } from './lib/db/database.js';
 import { createJobQueue, type JobQueue } from './lib/jobs/job-queue.js';
@@ -23,6 +23,9 @@ import { createSecretsRepo } from './modules/secrets/secrets.repo.js';
 import { createSecretsService, type SecretsService } from './modules/secrets/secrets.service.js';
 import { createSettingsRepo } from './modules/settings/settings.repo.js';
 import { createSettingsService, type SettingsService } from './modules/settings/settings.service.js';
+import { createA2aService, type A2aService } from './modules/a2a/a2a.service.js';
+import { unwiredAgentDirectory, type AgentDirectory, type EgressFetch } from './modules/a2a/a2a.ports.js';
+import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
 
 export interface Container {
   config: Config;
@@ -48,6 +51,8 @@ export interface Container {
   egress: EgressGuard;
   secrets: SecretsService;
   settings: SettingsService;
+  /** The A2A gateway; other modules talk to agents through it. */
+  a2a: A2aService;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -111,6 +116,10 @@ export interface ContainerOverrides {
   clock?: Clock;
   /** A one-shot CLI command: do not rotate the one-time setup token a running server printed. */
   cli?: boolean;
+  /** Agents as the A2A gateway sees them (the agents module; tests use a small local directory). */
+  agentDirectory?: AgentDirectory;
+  /** The egress guard's fetch for remote agents and webhooks. */
+  egressFetch?: EgressFetch;
 }
 
 export async function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Promise<Container> {
@@ -149,6 +158,39 @@ export async function createContainer(config: Config, logger: Logger, overrides:
   const stopSettingsListener = await settings.listenForChanges();
   const egress = createEgressGuard({ config, allowlist: () => settings.egressAllowlist(), logger: logger.child({ component: 'egress' }) });
   const secrets = createSecretsService({ db: database.db, secretsRepo: createSecretsRepo(database.db), secretBox, audit: adaptAuditService(identity.audit), clock });
+  let taskStore;
+  try {
+    taskStore = await openTaskStore(config, database.db);
+  } catch (err) {
+    if (!overrides.kv) await kv.close();
+    if (!overrides.database) await database.close();
+    throw new StartupError('REDIS_URL', `cannot open the A2A task store (${describe(err)})`);
+  }
+  const a2a = createA2aService({
+    settings: {
+      enabled: config.A2A_ENABLED,
+      minRole: config.A2A_JSONRPC_MIN_ROLE,
+      taskTtlSeconds: config.A2A_TASK_TTL_SECONDS,
+      maxBodyBytes: config.A2A_JSONRPC_MAX_BODY_BYTES,
+      rateLimit: { max: config.A2A_RATE_LIMIT_MAX, windowMs: config.A2A_RATE_LIMIT_WINDOW_MS },
+      publicJsonRpc: {
+        enabled: config.A2A_PUBLIC_JSONRPC_ENABLED,
+        methods: config.A2A_PUBLIC_JSONRPC_ALLOWED_METHODS.split(','),
+        max: config.A2A_PUBLIC_JSONRPC_RATE_LIMIT_MAX,
+        windowMs: config.A2A_PUBLIC_JSONRPC_RATE_LIMIT_WINDOW_MS,
+      },
+      federationRateLimit: { max: config.MESH_FEDERATION_RATE_LIMIT_MAX, windowMs: config.MESH_FEDERATION_RATE_LIMIT_WINDOW_MS },
+      upstreamTimeoutMs: config.A2A_UPSTREAM_TIMEOUT_MS,
+    },
+    directory: overrides.agentDirectory ?? unwiredAgentDirectory,
+    taskStore,
+    db: database.db,
+    kv,
+    jobs,
+    logger,
+    origin: publicOrigin(config),
+    egressFetch: overrides.egressFetch ?? ((url, init) => egress.fetch(url, init)),
+  });
 
   const daemons: { stop(): Promise<void> }[] = [];
   return {
@@ -170,14 +212,17 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     egress,
     secrets,
     settings,
+    a2a,
     authenticators: identity.authenticators,
     startupNotices,
     startDaemons() {
       daemons.push(jobs.start());
       scheduleAuditRetention(jobs).catch((err) => logger.error({ err }, 'could not schedule the audit retention job'));
+      a2a.startDaemons(jobs).catch((err) => logger.error({ err }, 'a2a: scheduling the purge failed'));
     },
     async close() {
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
+      await a2a.close().catch((err) => logger.error({ err }, 'a2a close failed'));
       await identity.stop().catch((err) => logger.error({ err }, 'identity stop failed'));
       await stopSettingsListener().catch((err) => logger.error({ err }, 'settings listener stop failed'));
       await egress.close().catch((err) => logger.error({ err }, 'egress close failed'));

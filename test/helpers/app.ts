@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createContainer, type Container } from '../../src/container.js';
+import { createContainer, type Container, type ContainerOverrides } from '../../src/container.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createLogger } from '../../src/lib/logger.js';
+import type { Authenticator } from '../../src/http/plugins/access-control.js';
 import type { Database } from '../../src/lib/db/database.js';
 import type { Kv } from '../../src/lib/kv/kv.js';
 import type { Clock } from '../../src/lib/clock.js';
@@ -41,6 +42,10 @@ export interface TestAppOptions {
   startDaemons?: boolean;
   /** A time source for services (e.g. to reach an expiry without waiting). */
   clock?: Clock;
+  /** Extra container overrides (e.g. the A2A agent directory and egress fetch). */
+  overrides?: Omit<ContainerOverrides, 'database' | 'kv'>;
+  /** Authenticators tried before the built-in ones (e.g. test users until identity lands). */
+  authenticators?: Authenticator[];
   /** Registers extra routes before the app is ready (tests of framework behaviour). */
   extend?: (app: App) => void;
 }
@@ -52,7 +57,8 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const kv = opts.kv ?? (await createTestKv());
   const dataDir = mkdtempSync(join(tmpdir(), 'pilox-test-'));
   const config = loadConfig(testEnv({ PILOX_DATA_DIR: dataDir, ...opts.env }));
-  const container = await createContainer(config, createLogger({ level: config.LOG_LEVEL }), { database, kv, clock: opts.clock });
+  const container = await createContainer(config, createLogger({ level: config.LOG_LEVEL }), { database, kv, clock: opts.clock, ...opts.overrides });
+  container.authenticators.unshift(...(opts.authenticators ?? []));
   const app = await buildApp(container);
   opts.extend?.(app);
   await app.ready();

@@ -21,10 +21,19 @@ const REVIEWED_PUBLIC = [
   'POST /api/auth/mfa/verify',
   'POST /api/auth/password-reset',
   'OPTIONS *',
+  // A2A discovery (docs/a2a.md): cards are public metadata; an agent's card is only served to
+  // callers who may see the agent.
+  'GET /.well-known/agent-card.json',
+  'GET /a2a/agents/:slug/.well-known/agent-card.json',
 ];
 
 /** Routes that authenticate by their own means (signatures, federation JWT), reviewed. */
-const REVIEWED_CUSTOM: string[] = [];
+const REVIEWED_CUSTOM: string[] = [
+  // A2A JSON-RPC (docs/a2a.md): A2A_JSONRPC_MIN_ROLE for authenticated callers, anonymous only
+  // for allowlisted methods on public agents when A2A_PUBLIC_JSONRPC_ENABLED.
+  'POST /a2a/agents/:slug',
+  'POST /api/a2a/jsonrpc',
+];
 
 const INTERNAL = 'rbac-matrix-internal-token-0123456789abcdef';
 const t = await createTestApp({ env: { HIVE_INTERNAL_TOKEN: INTERNAL, AUTH_RATE_LIMIT_MAX: '100000', API_RATE_LIMIT_MAX: '0' } });

@@ -8,3 +8,4 @@ export * from '../../modules/auth/auth.tables.js';
 export * from '../crypto/key-rotation.tables.js';
 export * from '../../modules/secrets/secrets.tables.js';
 export * from '../../modules/settings/settings.tables.js';
+export * from '../../modules/a2a/a2a.tables.js';
