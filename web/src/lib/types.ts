@@ -1,0 +1,110 @@
+// Shapes of the API answers the dashboard reads (mirrors the routes' zod response schemas).
+
+export type Role = 'viewer' | 'operator' | 'admin';
+export const ROLES: Role[] = ['viewer', 'operator', 'admin'];
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Me {
+  principal: { kind: 'user' | 'internal' | 'federation'; role: Role; via?: 'session' | 'token'; tokenId?: string };
+  user: { id: string; email: string; name: string; role: Role } | null;
+}
+
+export interface SetupStatus {
+  adminExists: boolean;
+  setupTokenRequired: true;
+  tokenSource: 'HIVE_SETUP_TOKEN' | 'startup_log';
+}
+
+export type LoginResult =
+  | { mfaRequired: false; user: User; expiresAt: string }
+  | { mfaRequired: true; challenge: string; expiresAt: string };
+
+export interface MfaStatus {
+  enabled: boolean;
+  pending: boolean;
+  recoveryCodesRemaining: number;
+}
+
+export interface ApiToken {
+  id: string;
+  userId: string;
+  ownerEmail?: string;
+  name: string;
+  prefix: string;
+  role: Role;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+export interface Secret {
+  id: string;
+  name: string;
+  description: string | null;
+  agentId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  valueUpdatedAt: string;
+}
+
+export type CodeNodeMode = 'inherit' | 'off' | 'allow';
+
+export interface SecuritySettings {
+  instanceName: string | null;
+  egressHostAllowlist: string[];
+  workflowCodeNodeMode: CodeNodeMode;
+  version: number;
+  updatedAt: string | null;
+  updatedBy: string | null;
+  effective: {
+    envEgressHostAllowlist: string[];
+    egressHostAllowlist: string[];
+    workflowCodeNodes: { enabled: boolean; source: 'env' | 'setting' | 'default'; reason: string };
+  };
+}
+
+export interface AuditEntry {
+  id: number;
+  createdAt: string;
+  action: string;
+  actorType: string;
+  actorId: string | null;
+  actorEmail: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  outcome: 'success' | 'failure';
+  ip: string | null;
+  metadata: Record<string, unknown>;
+  hash: string;
+}
+
+export interface SystemHealth {
+  status: 'ok' | 'degraded' | 'down';
+  services: Record<string, { ok: boolean; latencyMs: number; error?: string; kind: string; required: boolean }>;
+}
+
+export interface A2aStatus {
+  enabled: boolean;
+  protocolVersions: string[];
+  bindings: string[];
+  taskStore: 'redis' | 'postgres' | 'memory';
+  taskTtlSeconds: number;
+  jsonrpcMinRole: Role;
+  maxBodyBytes: number;
+  rateLimit: { max: number; windowMs: number };
+  publicJsonRpc: { enabled: boolean; allowedMethods: string[]; rateLimit: { max: number; windowMs: number } };
+  pushNotifications: { enabled: boolean; egressConfigured: boolean };
+  remoteAgents: { egressConfigured: boolean };
+  tasksRunningHere: number;
+  endpoints: { platformCard: string; platformJsonRpc: string; agentCard: string; agentJsonRpc: string };
+}
