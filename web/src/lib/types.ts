@@ -108,3 +108,55 @@ export interface A2aStatus {
   tasksRunningHere: number;
   endpoints: { platformCard: string; platformJsonRpc: string; agentCard: string; agentJsonRpc: string };
 }
+
+export type AgentStatus = 'created' | 'starting' | 'ready' | 'stopped' | 'paused' | 'error';
+export type AgentKind = 'managed' | 'package' | 'image' | 'remote';
+export type Visibility = 'private' | 'instance' | 'public';
+export type RuntimeName = 'sandbox' | 'process' | 'docker';
+export type RestartPolicy = 'never' | 'on-failure' | 'always';
+
+export interface ManagedConfig {
+  providerId?: string;
+  model: string;
+  systemPrompt?: string;
+  temperature?: number;
+  maxSteps?: number;
+  tools?: { name: string; url: string; headerSecrets?: Record<string, string> }[];
+  skills?: { id: string; name: string; description?: string }[];
+}
+
+export interface Agent {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  ownerId: string;
+  kind: AgentKind;
+  visibility: Visibility;
+  runtime: RuntimeName | null;
+  limits: { memoryMb: number; cpuShares: number; pids: number };
+  env: Record<string, string>;
+  secretRefs: string[];
+  restartPolicy: RestartPolicy;
+  managed: ManagedConfig | null;
+  image: string | null;
+  package: { sha256: string; bytes: number; entry: string } | null;
+  cardUrl: string | null;
+  status: AgentStatus;
+  desiredState: 'running' | 'stopped' | 'paused';
+  lastExitCode: number | null;
+  lastExitReason: string | null;
+  restartCount: number;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  stoppedAt: string | null;
+}
+
+export interface AgentStats {
+  status: AgentStatus;
+  memoryBytes: number | null;
+  memoryLimitBytes: number | null;
+  cpuSeconds: number | null;
+  pids: number | null;
+}
