@@ -160,3 +160,62 @@ export interface AgentStats {
   cpuSeconds: number | null;
   pids: number | null;
 }
+
+export type ProviderType = 'openai' | 'anthropic';
+export interface ModelPrice {
+  id: string;
+  inputPerMillion: number;
+  outputPerMillion: number;
+}
+export interface LlmProvider {
+  id: string;
+  name: string;
+  type: ProviderType;
+  baseUrl: string;
+  hasApiKey: boolean;
+  isDefault: boolean;
+  models: ModelPrice[];
+  createdAt: string;
+  updatedAt: string;
+}
+export interface ProviderTest {
+  ok: boolean;
+  latencyMs: number;
+  models?: number;
+  error?: { code: string; message: string };
+}
+
+export interface UsageGroup {
+  key: string;
+  requests: number;
+  tokensIn: number;
+  tokensOut: number;
+  costMicros: number;
+}
+export interface UsageReport {
+  from: string;
+  to: string;
+  groupBy: 'agent' | 'model' | 'day';
+  items: UsageGroup[];
+  totals: Omit<UsageGroup, 'key'>;
+}
+
+export interface Conversation {
+  id: string;
+  agentId: string;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface ChatMessage {
+  id: string;
+  role: 'user' | 'agent';
+  content: string;
+  status: string | null;
+  taskId: string | null;
+  model: string | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  durationMs: number | null;
+  createdAt: string;
+}
