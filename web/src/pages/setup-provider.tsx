@@ -10,7 +10,7 @@ export function ProviderStep({ onDone }: { onDone: () => void }) {
   if (saved) {
     return (
       <div className="space-y-4">
-        <Alert tone="success">{saved.name} is the default provider.</Alert>
+        <Alert tone="success">{saved.isDefault ? `${saved.name} is the default provider.` : `${saved.name} was added.`}</Alert>
         <TestConnection providerId={saved.id} />
         <div className="flex justify-end">
           <Button onClick={onDone}>Continue</Button>
@@ -21,6 +21,7 @@ export function ProviderStep({ onDone }: { onDone: () => void }) {
   return (
     <ProviderForm
       onSaved={setSaved}
+      makeDefault
       submitLabel="Save provider"
       extra={
         <Button variant="ghost" onClick={onDone}>

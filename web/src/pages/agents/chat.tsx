@@ -57,7 +57,10 @@ export default function ChatPage() {
     enabled: !!conversationId,
   });
 
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [pending?.answer, conv.data?.messages.length]);
+  // Braces matter: Chromium's scrollIntoView returns a promise, which React would call as a cleanup.
+  useEffect(() => {
+    bottom.current?.scrollIntoView({ block: 'end' });
+  }, [pending?.answer, conv.data?.messages.length]);
   useEffect(() => () => abort.current?.abort(), []);
 
   const streaming = pending !== null;
@@ -112,7 +115,7 @@ export default function ChatPage() {
         {agent.data && <StatusBadge status={agent.data.status} />}
       </div>
       <h1 className="sr-only">Chat with {agent.data?.name ?? 'agent'}</h1>
-      <div className="grid min-h-[60vh] grid-cols-1 gap-4 md:grid-cols-[14rem_1fr]">
+      <div className="grid grid-cols-1 items-start gap-4 md:min-h-[60vh] md:grid-cols-[14rem_1fr] md:items-stretch">
         <aside aria-label="Conversations" className="space-y-2">
           <Button size="sm" variant="secondary" className="w-full" disabled={streaming} onClick={() => setParams({}, { replace: true })}>
             <MessageSquarePlus className="size-3.5" aria-hidden /> New chat
@@ -158,7 +161,7 @@ export default function ChatPage() {
             </ul>
           )}
         </aside>
-        <section className="flex min-w-0 flex-col rounded-lg border border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-950" aria-label="Messages">
+        <section className="flex min-h-[55vh] min-w-0 flex-col rounded-lg border border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-950" aria-label="Messages">
           <div className="flex-1 space-y-3 overflow-y-auto p-4" aria-live="polite" data-testid="chat-messages">
             {conversationId && conv.isPending ? (
               <Spinner />

@@ -8,7 +8,7 @@ const DAYS = 30;
 
 export function formatCost(micros: number): string {
   const v = micros / 1_000_000;
-  return v === 0 ? '0' : v < 0.01 ? v.toFixed(4) : v.toFixed(2);
+  return v === 0 ? '0' : v < 0.01 ? v.toPrecision(2) : v.toFixed(2);
 }
 
 function days(to: Date): string[] {
@@ -39,7 +39,7 @@ export function AgentUsage({ agentId }: { agentId: string }) {
         <p className="text-sm text-zinc-500 dark:text-zinc-400">No model calls in the last {DAYS} days.</p>
       ) : (
         <figure>
-          <svg viewBox={`0 0 ${W} ${H + 16}`} className="h-auto w-full" role="img" aria-label={`Tokens per day over the last ${DAYS} days`}>
+          <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" className="h-28 w-full" role="img" aria-label={`Tokens per day over the last ${DAYS} days`}>
             {series.map((s, i) => {
               const hIn = (s.tokensIn / max) * H;
               const hOut = (s.tokensOut / max) * H;
@@ -51,9 +51,11 @@ export function AgentUsage({ agentId }: { agentId: string }) {
                 </g>
               );
             })}
-            <text x={0} y={H + 13} className="fill-zinc-500 text-[10px]">{series[0]!.day}</text>
-            <text x={W} y={H + 13} textAnchor="end" className="fill-zinc-500 text-[10px]">{series[DAYS - 1]!.day}</text>
           </svg>
+          <div className="mt-1 flex justify-between text-xs text-zinc-500 dark:text-zinc-400">
+            <span>{series[0]!.day}</span>
+            <span>{series[DAYS - 1]!.day}</span>
+          </div>
           <figcaption className="mt-1 flex gap-4 text-xs text-zinc-500 dark:text-zinc-400">
             <span className="flex items-center gap-1"><span className="inline-block size-2 rounded-sm bg-indigo-600 dark:bg-indigo-400" />input tokens</span>
             <span className="flex items-center gap-1"><span className="inline-block size-2 rounded-sm bg-indigo-300 dark:bg-indigo-700" />output tokens</span>

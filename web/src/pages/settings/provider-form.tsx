@@ -51,12 +51,25 @@ export function TestConnection({ providerId }: { providerId: string }) {
   );
 }
 
-export function ProviderForm({ provider, onSaved, submitLabel = 'Save provider', extra }: { provider?: LlmProvider; onSaved: (p: LlmProvider) => void; submitLabel?: string; extra?: React.ReactNode }) {
+export function ProviderForm({
+  provider,
+  onSaved,
+  submitLabel = 'Save provider',
+  extra,
+  makeDefault = false,
+}: {
+  provider?: LlmProvider;
+  onSaved: (p: LlmProvider) => void;
+  submitLabel?: string;
+  extra?: React.ReactNode;
+  /** Start with "default provider" ticked (the wizard's first provider). */
+  makeDefault?: boolean;
+}) {
   const [type, setType] = useState<ProviderType>(provider?.type ?? 'openai');
   const [name, setName] = useState(provider?.name ?? 'OpenAI');
   const [baseUrl, setBaseUrl] = useState(provider?.baseUrl ?? DEFAULT_URL.openai);
   const [apiKey, setApiKey] = useState('');
-  const [isDefault, setIsDefault] = useState(provider?.isDefault ?? false);
+  const [isDefault, setIsDefault] = useState(provider?.isDefault ?? makeDefault);
   const [models, setModels] = useState((provider?.models ?? []).map((m) => `${m.id} ${m.inputPerMillion} ${m.outputPerMillion}`).join('\n'));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -85,7 +98,10 @@ export function ProviderForm({ provider, onSaved, submitLabel = 'Save provider',
     setBusy(true);
     setError(null);
     try {
-      const body = { name: name.trim(), type, baseUrl: baseUrl.trim(), isDefault, models: parsed, ...(apiKey ? { apiKey } : {}) };
+      // isDefault only when it says something: an explicit false would stop the first provider
+      // from becoming the default.
+      const sendDefault = provider ? isDefault !== provider.isDefault : isDefault;
+      const body = { name: name.trim(), type, baseUrl: baseUrl.trim(), models: parsed, ...(sendDefault ? { isDefault } : {}), ...(apiKey ? { apiKey } : {}) };
       const saved = provider
         ? await api<LlmProvider>(`/api/settings/llm-providers/${provider.id}`, { method: 'PATCH', body })
         : await api<LlmProvider>('/api/settings/llm-providers', { method: 'POST', body });
