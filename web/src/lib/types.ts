@@ -219,3 +219,32 @@ export interface ChatMessage {
   durationMs: number | null;
   createdAt: string;
 }
+
+export interface Wallet {
+  balanceMinor: number;
+  currency: string;
+  updatedAt: string | null;
+  billingUsageMinorPer1kTokens: number;
+  stripe: { checkoutEnabled: boolean; customerPortalEnabled: boolean; subscriptionCheckoutEnabled: boolean };
+}
+export interface LedgerItem {
+  id: string;
+  kind: string;
+  direction: 'credit' | 'debit';
+  amountMinor: number;
+  signedAmountMinor: number;
+  currency: string;
+  balanceAfterMinor: number;
+  description: string;
+  stripeEventId: string;
+  stripeEventType: string | null;
+  paymentIntentId: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+}
+export interface BillingLimits {
+  monthlySpendLimitMinor: number | null;
+  hardStop: boolean;
+  spentThisMonthMinor: number;
+  periodStart: string;
+}
