@@ -248,3 +248,39 @@ export interface BillingLimits {
   spentThisMonthMinor: number;
   periodStart: string;
 }
+
+export interface PeerProbe {
+  ok: boolean;
+  httpStatus: number | null;
+  latencyMs: number;
+  agents: number | null;
+  error: string | null;
+  checkedAt: string;
+}
+export interface FederationStatus {
+  enabled: boolean;
+  origin: string;
+  audience: string;
+  jwtAlg: 'HS256' | 'Ed25519';
+  sharedSecretConfigured: boolean;
+  requireAudience: boolean;
+  requireJti: boolean;
+  jwtTtlSeconds: number;
+  clockSkewLeewaySeconds: number;
+  allowLegacySecret: boolean;
+  proxySendSecret: boolean;
+  inboundAllowlistEntries: number;
+  rateLimit: { max: number; windowMs: number };
+  peers: { index: number; origin: string; agentCardUrl: string; ed25519Key: boolean; probe?: PeerProbe }[];
+}
+export interface FederationDirectory {
+  enabled: boolean;
+  peers: {
+    index: number;
+    origin: string;
+    agentCardUrl: string;
+    jsonRpcUrl: string;
+    agents: { id: string; name: string; description?: string; tags?: string[]; localSlug: string }[];
+    agentsFetchedAt: string | null;
+  }[];
+}
