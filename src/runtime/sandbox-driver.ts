@@ -116,7 +116,8 @@ export function createSandboxDriver(deps: { uid: number; logger?: Logger; nodePa
         ensureTraversable(p);
         args.push('--ro-bind', p, p);
       }
-      args.push('--chdir', WORK_IN_SANDBOX);
+      // The root bwrap builds is a writable tmpfs: freeze it, so only /tmp and the work dir take writes.
+      args.push('--remount-ro', '/', '--chdir', WORK_IN_SANDBOX);
       args.push(nodeInside, spec.program.entry, ...(spec.program.args ?? []));
       // The shell joins the agent's cgroups first, then execs setpriv → bwrap: the whole sandbox
       // is limited from its first instruction, and the pid we keep is bwrap's.
