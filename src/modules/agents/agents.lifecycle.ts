@@ -207,8 +207,8 @@ export function createAgentLifecycle(deps: LifecycleDeps) {
     }
     await closeHostSocket(row.id);
     const fresh = (await repo.findById(row.id)) ?? row;
-    const status: AgentStatus = fresh.status === 'error' && !row.instance ? 'error' : 'stopped';
-    return transition(fresh, status, { instance: null, instanceHost: null, desiredState: desired, stoppedAt: fresh.instance ? clock.now() : fresh.stoppedAt });
+    // A stop of a crashed agent is "stopped" too: the crash stays visible in lastExit*.
+    return transition(fresh, 'stopped', { instance: null, instanceHost: null, desiredState: desired, stoppedAt: fresh.instance ? clock.now() : fresh.stoppedAt });
   }
 
   const locked = <T>(id: string, fn: () => Promise<T>) => withLock(deps.kv, `agents:lifecycle:${id}`, fn, { ttlMs: 30_000, waitMs: 60_000 });
