@@ -162,7 +162,15 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     producer: config.AUTH_URL ? new URL(config.AUTH_URL).host : `pilox-${process.pid}`,
     onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
   });
-  const system = createSystemService({ database, kv, config });
+  const runtimes: Runtimes =
+    overrides.runtimes ??
+    createRuntimes({
+      production: config.isProduction,
+      allowUnsandboxed: config.PILOX_ALLOW_UNSANDBOXED,
+      sandboxUid: config.PILOX_SANDBOX_UID,
+      logger: logger.child({ component: 'runtime' }),
+    });
+  const system = createSystemService({ database, kv, config, runtimes });
   const secretBox = createSecretBox({ current: config.ENCRYPTION_KEY, previous: splitKeyList(config.ENCRYPTION_KEY_PREVIOUS) });
   const identity = await createIdentity({ config, db: database.db, kv, jobs, clock, logger, secretBox });
   const startupNotices = overrides.cli ? [] : await identity.startupNotices();
@@ -187,14 +195,6 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     throw new StartupError('REDIS_URL', `cannot open the A2A task store (${describe(err)})`);
   }
   const egressFetch: EgressFetch = overrides.egressFetch ?? ((url, init) => egress.fetch(url, init));
-  const runtimes: Runtimes =
-    overrides.runtimes ??
-    createRuntimes({
-      production: config.isProduction,
-      allowUnsandboxed: config.PILOX_ALLOW_UNSANDBOXED,
-      sandboxUid: config.PILOX_SANDBOX_UID,
-      logger: logger.child({ component: 'runtime' }),
-    });
   const agentsRepo = createAgentsRepo(database.db);
   const agentLifecycle = createAgentLifecycle({
     repo: agentsRepo,
