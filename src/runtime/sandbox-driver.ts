@@ -55,6 +55,8 @@ export function createSandboxDriver(deps: { uid: number; logger?: Logger; nodePa
   const setpriv = which('setpriv');
   const cgroups: CgroupMode = detectCgroups(deps.cgroupRoot);
   let probe: RuntimeAvailability | null = null;
+  // ldd is a shell script: run it once, not on every start.
+  let nodeBinds: string[] | null = null;
   const groups = new Map<string, AgentCgroup | null>();
   const pid = (ref: InstanceRef) => Number(ref.id);
   const group = (ref: InstanceRef): AgentCgroup | null => {
@@ -111,7 +113,8 @@ export function createSandboxDriver(deps: { uid: number; logger?: Logger; nodePa
         '--bind', spec.socketDir, SANDBOX_SOCKET_DIR,
       ];
       const nodeInside = '/usr/bin/node';
-      for (const f of nodeFiles(node)) args.push('--ro-bind', f, f === node ? nodeInside : f);
+      nodeBinds ??= nodeFiles(node);
+      for (const f of nodeBinds) args.push('--ro-bind', f, f === node ? nodeInside : f);
       for (const p of spec.program.readOnlyPaths) {
         ensureTraversable(p);
         args.push('--ro-bind', p, p);
