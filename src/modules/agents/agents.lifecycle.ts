@@ -127,7 +127,8 @@ export function createAgentLifecycle(deps: LifecycleDeps) {
     const row = await repo.findById(agentId);
     if (!row || row.instance?.id !== ref.id || row.instance.startedAt !== ref.startedAt) return;
     await closeHostSocket(agentId);
-    const status: AgentStatus = exit.requested || (exit.exitCode === 0 && row.restartPolicy !== 'always') ? 'stopped' : 'error';
+    // A clean exit is "stopped" (the `always` policy still restarts it); a crash is "error".
+    const status: AgentStatus = exit.requested || exit.exitCode === 0 ? 'stopped' : 'error';
     await transition(row, status, { instance: null, instanceHost: null, lastExitCode: exit.exitCode, lastExitReason: exit.reason, stoppedAt: clock.now() });
   }
 
