@@ -58,6 +58,15 @@ describe('agent supervisor', () => {
     expect(await row(id)).toMatchObject({ status: 'error', lastExitCode: 5, restartCount: 0 });
   });
 
+  it('restarts an agent that exits cleanly under the always policy', async () => {
+    const id = await createPackageAgent('sv-always', await scriptPackage('setTimeout(() => process.exit(0), 100);\n'), { restartPolicy: 'always' });
+    await t.app.inject({ method: 'POST', url: `/api/agents/${id}/start`, headers: op.headers });
+    const after = await waitFor(() => row(id), (r) => r.restartCount >= 1, 60_000);
+    expect(after.restartCount).toBeGreaterThanOrEqual(1);
+    await t.app.inject({ method: 'POST', url: `/api/agents/${id}/stop`, headers: op.headers });
+    expect(await row(id)).toMatchObject({ status: 'stopped', desiredState: 'stopped' });
+  });
+
   it('restarts cleanly an agent a killed Pilox left running: the old instance is gone, one new instance is ready', async () => {
     const id = await createPackageAgent('sv-adopt', await echoPackage());
     const started = await t.app.inject({ method: 'POST', url: `/api/agents/${id}/start`, headers: op.headers });

@@ -80,7 +80,7 @@ export function startSupervisor(deps: { repo: AgentsRepo; lifecycle: AgentLifecy
       const since = fresh.stoppedAt ? Date.now() - fresh.stoppedAt.getTime() : Infinity;
       if (since < backoffMs(fresh.restartCount)) return;
       logger.info({ agentId: fresh.id, restartCount: fresh.restartCount + 1 }, 'restarting agent');
-      await lifecycle.startLocked(fresh, { restart: fresh.status === 'error' });
+      await lifecycle.startLocked(fresh, { restart: true });
     });
   }
 
