@@ -90,7 +90,7 @@ export interface AuditEntry {
 
 export interface SystemHealth {
   status: 'ok' | 'degraded' | 'down';
-  services: Record<string, { ok: boolean; latencyMs: number; error?: string; kind: string; required: boolean }>;
+  services: Record<string, { ok: boolean; latencyMs?: number; error?: string; kind?: string; required: boolean }>;
 }
 
 export interface A2aStatus {

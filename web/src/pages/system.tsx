@@ -30,11 +30,12 @@ function HealthCard() {
           {Object.entries(health.data.services).map(([name, s]) => (
             <li key={name} className="flex flex-wrap items-center justify-between gap-2 py-2">
               <span>
-                <span className="font-medium">{name}</span> <span className="text-zinc-500 dark:text-zinc-400">({s.kind}{s.required ? '' : ', optional'})</span>
+                <span className="font-medium">{name}</span>{' '}
+                <span className="text-zinc-500 dark:text-zinc-400">({[s.kind, s.required ? 'required' : 'optional'].filter(Boolean).join(', ')})</span>
                 {s.error && <span className="block text-xs text-red-600 dark:text-red-400">{s.error}</span>}
               </span>
               <span className="flex items-center gap-2">
-                <span className="text-xs text-zinc-500 dark:text-zinc-400">{s.latencyMs} ms</span>
+                {s.latencyMs !== undefined && <span className="text-xs text-zinc-500 dark:text-zinc-400">{s.latencyMs} ms</span>}
                 <Badge tone={s.ok ? 'green' : s.required ? 'red' : 'amber'}>{s.ok ? 'healthy' : 'unhealthy'}</Badge>
               </span>
             </li>
