@@ -11,6 +11,9 @@ const SetupPage = lazy(() => import('./pages/setup'));
 const LoginPage = lazy(() => import('./pages/login'));
 const ResetPasswordPage = lazy(() => import('./pages/reset-password'));
 const SystemPage = lazy(() => import('./pages/system'));
+const AgentsPage = lazy(() => import('./pages/agents/list'));
+const NewAgentPage = lazy(() => import('./pages/agents/new'));
+const AgentDetailPage = lazy(() => import('./pages/agents/detail'));
 const SettingsLayout = lazy(() => import('./pages/settings/index'));
 const AccountPage = lazy(() => import('./pages/settings/account'));
 const TokensPage = lazy(() => import('./pages/settings/tokens'));
@@ -34,7 +37,10 @@ const router = createBrowserRouter([
     ),
     errorElement: <RouteError />,
     children: [
-      { index: true, element: <Navigate to="/system" replace /> },
+      { index: true, element: <Navigate to="/agents" replace /> },
+      { path: 'agents', element: page(<AgentsPage />) },
+      { path: 'agents/new', element: page(<NewAgentPage />) },
+      { path: 'agents/:id', element: page(<AgentDetailPage />) },
       { path: 'system', element: page(<SystemPage />) },
       {
         path: 'settings',

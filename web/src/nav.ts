@@ -1,4 +1,4 @@
-import { Activity, Settings, type LucideIcon } from 'lucide-react';
+import { Activity, Bot, Settings, type LucideIcon } from 'lucide-react';
 import type { Role } from './lib/types';
 
 export interface NavItem {
@@ -14,6 +14,7 @@ const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 /** Every page with a place in the sidebar; a capability's page is added with its API. */
 export function navItems(role: Role | undefined): NavItem[] {
   const all: NavItem[] = [
+    { to: '/agents', label: 'Agents', icon: Bot },
     { to: '/system', label: 'System', icon: Activity },
     { to: '/settings', label: 'Settings', icon: Settings },
   ];
