@@ -60,6 +60,8 @@ describe.skipIf(skip)('dashboard onboarding (needs /usr/bin/chromium and `npm ru
     await heading('All set');
     await screenshot(page, 'setup-3-done');
     await page.getByRole('button', { name: 'Open the console' }).click();
+    await heading('Agents');
+    await page.getByRole('link', { name: 'System' }).click();
     await heading('System');
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     // The setup itself is audited.
