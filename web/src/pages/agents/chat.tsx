@@ -93,6 +93,10 @@ export default function ChatPage() {
       abort.current = null;
       if (convId) await qc.invalidateQueries({ queryKey: ['conversations', id] });
       setPending(null);
+      // A stopped reply is still stored by the server once the agent finishes: fetch it then.
+      if (ctrl.signal.aborted && convId) {
+        for (const ms of [2_000, 8_000]) setTimeout(() => void qc.invalidateQueries({ queryKey: ['conversations', id, convId] }), ms);
+      }
     }
   }
 
