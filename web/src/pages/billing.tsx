@@ -59,7 +59,8 @@ function WalletCard({ wallet }: { wallet: Wallet }) {
         <div>
           <p className="text-3xl font-semibold tracking-tight" data-testid="wallet-balance">{money(wallet.balanceMinor, wallet.currency)}</p>
           <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
-            Model usage costs {money(wallet.billingUsageMinorPer1kTokens, wallet.currency)} per 1,000 tokens · updated {formatDate(wallet.updatedAt, 'never')}
+            {wallet.billingUsageMinorPer1kTokens > 0 && `Model usage costs ${money(wallet.billingUsageMinorPer1kTokens, wallet.currency)} per 1,000 tokens · `}
+            updated {formatDate(wallet.updatedAt, 'never')}
           </p>
         </div>
         {error !== null && <ErrorState error={error} />}
