@@ -22,7 +22,7 @@ export interface PiloxProcess {
 }
 
 /** A port nobody listens on right now (the kernel picks it; we close it again at once). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   const port = (srv.address() as { port: number }).port;
@@ -30,9 +30,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startPilox(env: Record<string, string> = {}): Promise<PiloxProcess> {
+export async function startPilox(env: Record<string, string> = {}, opts: { port?: number } = {}): Promise<PiloxProcess> {
   // A fixed port so AUTH_URL (the origin the CSRF check expects) matches the page's origin.
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), 'pilox-e2e-'));
   const child: ChildProcess = spawn(process.execPath, [join(packageRoot, 'bin/pilox.js'), 'start'], {
     cwd: packageRoot,

@@ -65,7 +65,7 @@ export function FederationCard() {
                       <span className="break-all font-medium">{p.origin}</span>
                       {p.probe ? (
                         <Badge tone={p.probe.ok ? 'green' : 'red'}>
-                          {p.probe.ok ? `reachable · ${p.probe.latencyMs} ms · ${p.probe.agents ?? 0} agents` : `unreachable${p.probe.error ? `: ${p.probe.error}` : ''}`}
+                          {p.probe.ok ? `reachable · ${p.probe.latencyMs} ms · ${p.probe.agents ?? 0} agent${p.probe.agents === 1 ? '' : 's'}` : `unreachable${p.probe.error ? `: ${p.probe.error}` : ''}`}
                         </Badge>
                       ) : (
                         <Badge>not probed</Badge>
