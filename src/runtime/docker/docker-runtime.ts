@@ -1,0 +1,424 @@
+// The `docker` runtime driver: each agent is one container, created through the Docker Engine
+// API (or podman's compatible API) at DOCKER_HOST. Isolation: no network at all (NetworkMode
+// none; Pilox and the agent meet only on the unix sockets of the bound socket dir), every
+// capability dropped, no-new-privileges, read-only root with a private tmpfs /tmp, one writable
+// work dir, a non-root uid, and memory/CPU/pids limits enforced by the engine's cgroups.
+import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { Logger } from '../../lib/logger.js';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../../lib/errors.js';
+import {
+  AGENT_SOCKET_NAME,
+  HOST_SOCKET_NAME,
+  SANDBOX_SOCKET_DIR,
+  type AgentRuntime,
+  type AgentStartSpec,
+  type InstanceRef,
+  type InstanceState,
+  type InstanceStats,
+  type LogLine,
+  type LogOptions,
+  type RuntimeAvailability,
+  type RuntimeExit,
+} from '../runtime.js';
+import { createDockerClient, describeTarget, parseDockerHost } from './docker-client.js';
+import { LogDemuxer, parseLogBuffer } from './docker-logs.js';
+import { ensureNodeImage, IMAGE_NODE_PATH } from './node-image.js';
+
+/** The agent's writable dir as the program sees it (PILOX_WORK_DIR). */
+export const CONTAINER_WORK_DIR = '/pilox/work';
+const LABEL_AGENT = 'io.pilox.agent-id';
+const LABEL_MANAGED = 'io.pilox.managed-by';
+const EXIT_RECORD = 'docker-exit.json';
+const MAX_TAIL = 10_000;
+
+export interface DockerRuntimeOptions {
+  /** config.DOCKER_HOST; unset → /var/run/docker.sock. */
+  dockerHost?: string | undefined;
+  /** Non-root uid (and gid) every container runs as: config.PILOX_SANDBOX_UID. */
+  uid: number;
+  /** Image for `node` programs; unset → built once from the host's node (node-image.ts). */
+  nodeImage?: string | undefined;
+  logger?: Logger | undefined;
+}
+
+export type DockerRuntime = AgentRuntime & {
+  readonly docker: Docker;
+  /** Stops watching containers (open `wait` requests) so the process can exit; containers keep running. */
+  close(): void;
+};
+
+const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number } | null)?.statusCode;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function signalName(n: number): string | null {
+  for (const [name, num] of Object.entries(osConstants.signals)) if (num === n) return name;
+  return null;
+}
+
+interface EngineState {
+  Status?: string;
+  ExitCode?: number;
+  OOMKilled?: boolean;
+  Error?: string;
+}
+
+/** Docker reports a process killed by signal N as exit code 128+N (there is no separate field). */
+export function exitFromState(s: EngineState, requested: boolean): RuntimeExit {
+  const code = s.ExitCode ?? -1;
+  if (s.OOMKilled) return { exitCode: null, signal: 'SIGKILL', reason: 'killed: out of memory', requested };
+  const sig = code > 128 && code <= 128 + 64 ? signalName(code - 128) : null;
+  if (sig) return { exitCode: null, signal: sig, reason: requested ? 'stopped' : `killed by ${sig}`, requested };
+  if (requested) return { exitCode: code, signal: null, reason: 'stopped', requested };
+  if (s.Status === 'created') return { exitCode: null, signal: null, reason: `never started${s.Error ? `: ${s.Error}` : ''}`, requested };
+  return { exitCode: code, signal: null, reason: code === 0 ? 'exited normally' : `exited with code ${code}`, requested };
+}
+
+export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
+  const target = parseDockerHost(opts.dockerHost);
+  const docker = createDockerClient(target);
+  const log = opts.logger;
+  const stopRequested = new Set<string>();
+  const watchers = new Map<string, Promise<void>>();
+  const closing = new AbortController();
+  let nodeImage: Promise<string> | null = opts.nodeImage ? Promise.resolve(opts.nodeImage) : null;
+
+  const containerName = (agentId: string) => `pilox-agent-${agentId.replace(/[^a-zA-Z0-9_.-]/g, '-')}`;
+  const exitRecordPath = (ref: InstanceRef) => join(ref.logDir, EXIT_RECORD);
+  const dumpPath = (ref: InstanceRef) => join(ref.logDir, `docker-${ref.id.slice(0, 12)}.jsonl`);
+
+  async function readExitRecord(ref: InstanceRef): Promise<RuntimeExit | null> {
+    try {
+      const rec = JSON.parse(await readFile(exitRecordPath(ref), 'utf8')) as { containerId: string; exit: RuntimeExit };
+      return rec.containerId === ref.id ? rec.exit : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async function ensureImage(image: string): Promise<void> {
+    try {
+      await docker.getImage(image).inspect();
+      return;
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+    let why = 'the engine did not fetch it';
+    try {
+      const stream = await docker.pull(image);
+      const events = await new Promise<Array<{ error?: string }>>((resolve, reject) =>
+        docker.modem.followProgress(stream, (e: Error | null, out: unknown[]) => (e ? reject(e) : resolve(out as never))),
+      );
+      why = events.find((e) => e.error)?.error ?? why;
+      // Engines differ on whether a failed pull is an HTTP error or an event in the stream: ask again.
+      await docker.getImage(image).inspect();
+    } catch (err) {
+      throw new ServiceUnavailableError(
+        `Image ${image} is not on the Docker host and could not be pulled: ${statusOf(err) === 404 ? why : (err as Error).message}`,
+        'AGENT_IMAGE_UNAVAILABLE',
+      );
+    }
+  }
+
+  /** The agent writes its socket and files as the non-root uid; Pilox (root) keeps access. */
+  async function prepareDirs(spec: AgentStartSpec): Promise<void> {
+    for (const dir of [spec.workDir, spec.socketDir, spec.logDir]) await mkdir(dir, { recursive: true, mode: 0o700 });
+    for (const dir of [spec.workDir, spec.socketDir]) {
+      try {
+        await chown(dir, opts.uid, opts.uid);
+      } catch (err) {
+        log?.warn({ err, dir }, 'docker runtime: cannot chown agent dir to the sandbox uid (is Pilox root?)');
+      }
+    }
+    // A socket left by a previous run would make a dead agent look connectable.
+    await rm(join(spec.socketDir, AGENT_SOCKET_NAME), { force: true });
+  }
+
+  async function removeByName(name: string): Promise<void> {
+    try {
+      await docker.getContainer(name).remove({ force: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  async function inspect(ref: InstanceRef): Promise<InstanceState> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await docker.getContainer(ref.id).inspect();
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+      const exit = await readExitRecord(ref);
+      return exit ? { state: 'exited', exit } : { state: 'missing' };
+    }
+    const s = info.State as EngineState;
+    if (s.Status === 'paused') return { state: 'paused' };
+    if (s.Status === 'running' || s.Status === 'restarting') return { state: 'running' };
+    return { state: 'exited', exit: exitFromState(s, stopRequested.has(ref.id)) };
+  }
+
+  /** Calls onExit once when the container stops; survives a restart of the engine's API. */
+  function watch(ref: InstanceRef, onExit: AgentStartSpec['onExit']): void {
+    const p = (async () => {
+      for (let attempt = 0; !closing.signal.aborted; attempt++) {
+        try {
+          await docker.getContainer(ref.id).wait({ condition: 'not-running', abortSignal: closing.signal });
+          break;
+        } catch (err) {
+          if (closing.signal.aborted) return;
+          if (statusOf(err) === 404) break;
+          await sleep(Math.min(500 * 2 ** attempt, 5000));
+        }
+      }
+      if (closing.signal.aborted) return;
+      const state = await inspect(ref);
+      if (state.state === 'exited') onExit?.(state.exit);
+      else if (state.state === 'missing') onExit?.({ exitCode: null, signal: null, reason: 'container disappeared', requested: stopRequested.has(ref.id) });
+    })().catch((err: unknown) => log?.error({ err, agentId: ref.agentId }, 'docker runtime: exit watcher failed'));
+    watchers.set(ref.id, p);
+    void p.finally(() => watchers.delete(ref.id));
+  }
+
+  async function start(spec: AgentStartSpec): Promise<InstanceRef> {
+    const name = containerName(spec.agentId);
+    await prepareDirs(spec);
+    const env: Record<string, string> = {
+      ...spec.env,
+      PILOX_AGENT_SOCKET: `${SANDBOX_SOCKET_DIR}/${AGENT_SOCKET_NAME}`,
+      PILOX_HOST_SOCKET: `${SANDBOX_SOCKET_DIR}/${HOST_SOCKET_NAME}`,
+      PILOX_WORK_DIR: CONTAINER_WORK_DIR,
+    };
+    const binds = [`${spec.socketDir}:${SANDBOX_SOCKET_DIR}:rw`, `${spec.workDir}:${CONTAINER_WORK_DIR}:rw`];
+    let image: string;
+    let entrypoint: string[] | undefined;
+    let cmd: string[] | undefined;
+    const p = spec.program;
+    if (p.kind === 'node') {
+      nodeImage ??= ensureNodeImage(docker).catch((err: unknown) => {
+        nodeImage = null;
+        throw err;
+      });
+      image = await nodeImage;
+      entrypoint = [IMAGE_NODE_PATH];
+      cmd = [p.entry, ...(p.args ?? [])];
+      for (const path of p.readOnlyPaths) binds.push(`${path}:${path}:ro`);
+      env.HOME ??= CONTAINER_WORK_DIR;
+    } else {
+      image = p.image;
+      await ensureImage(image);
+      cmd = p.cmd;
+    }
+    // The name is per agent, so the engine itself refuses a second copy; a leftover is replaced.
+    await removeByName(name);
+    const container = await docker.createContainer({
+      name,
+      Image: image,
+      ...(entrypoint ? { Entrypoint: entrypoint } : {}),
+      ...(cmd ? { Cmd: cmd } : {}),
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      User: `${opts.uid}:${opts.uid}`,
+      ...(p.kind === 'node' ? { WorkingDir: CONTAINER_WORK_DIR } : {}),
+      Labels: { [LABEL_AGENT]: spec.agentId, [LABEL_MANAGED]: 'pilox', 'io.pilox.slug': spec.slug },
+      NetworkDisabled: true,
+      HostConfig: {
+        NetworkMode: 'none',
+        Binds: binds,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        ReadonlyRootfs: true,
+        Tmpfs: { '/tmp': 'rw,noexec,nosuid,nodev,size=64m,mode=1777' },
+        Memory: spec.limits.memoryMb * 1024 * 1024,
+        MemorySwap: spec.limits.memoryMb * 1024 * 1024, // no swap: the limit is the limit
+        CpuShares: spec.limits.cpuShares,
+        PidsLimit: spec.limits.pids,
+        // Explicit rlimits: engine defaults (1M files) can exceed what the host allows, and a
+        // program never needs more than this; pids are bounded by PidsLimit anyway.
+        Ulimits: [
+          { Name: 'nofile', Soft: 4096, Hard: 4096 },
+          { Name: 'nproc', Soft: 8192, Hard: 8192 },
+        ],
+        // A tiny init as pid 1 forwards SIGTERM (node as pid 1 would ignore it) and reaps zombies.
+        Init: true,
+        RestartPolicy: { Name: 'no' },
+        IpcMode: 'private',
+      },
+    });
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw err;
+    }
+    await rm(join(spec.logDir, EXIT_RECORD), { force: true });
+    const ref: InstanceRef = {
+      driver: 'docker',
+      agentId: spec.agentId,
+      id: container.id,
+      socketDir: spec.socketDir,
+      logDir: spec.logDir,
+      startedAt: new Date().toISOString(),
+    };
+    watch(ref, spec.onExit);
+    log?.info({ agentId: spec.agentId, container: container.id.slice(0, 12), image }, 'docker runtime: started');
+    return ref;
+  }
+
+  async function stop(ref: InstanceRef, stopOpts?: { graceMs?: number }): Promise<void> {
+    const graceMs = stopOpts?.graceMs ?? 5000;
+    const c = docker.getContainer(ref.id);
+    stopRequested.add(ref.id);
+    try {
+      try {
+        await c.stop({ t: Math.max(0, Math.ceil(graceMs / 1000)) });
+      } catch (err) {
+        const st = statusOf(err);
+        if (st === 404) return; // already gone: idempotent
+        if (st !== 304) throw err; // 304: already stopped
+      }
+      // Let the watcher report the exit (requested) before the container is removed.
+      const w = watchers.get(ref.id);
+      if (w) await Promise.race([w, sleep(10_000)]);
+      const state = await inspect(ref);
+      const exit = state.state === 'exited' ? state.exit : { exitCode: null, signal: null, reason: 'stopped', requested: true };
+      await persistLogs(ref);
+      await writeFile(exitRecordPath(ref), JSON.stringify({ containerId: ref.id, exit }));
+      await c.remove({ force: true }).catch((err: unknown) => {
+        if (statusOf(err) !== 404) throw err;
+      });
+    } finally {
+      stopRequested.delete(ref.id);
+    }
+  }
+
+  /** Keeps the container's last lines in logDir: the engine forgets them when it is removed. */
+  async function persistLogs(ref: InstanceRef): Promise<void> {
+    try {
+      const buf = await docker.getContainer(ref.id).logs({ stdout: true, stderr: true, timestamps: true, tail: MAX_TAIL, follow: false });
+      const lines = parseLogBuffer(buf);
+      await writeFile(dumpPath(ref), lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''));
+    } catch (err) {
+      log?.warn({ err, agentId: ref.agentId }, 'docker runtime: could not keep container logs');
+    }
+  }
+
+  async function* logs(ref: InstanceRef, lopts: LogOptions = {}): AsyncIterable<LogLine> {
+    const tail = Math.min(Math.max(lopts.tail ?? 100, 0), MAX_TAIL);
+    const c = docker.getContainer(ref.id);
+    const base = { stdout: true, stderr: true, timestamps: true, tail };
+    if (!lopts.follow) {
+      let buf: Buffer;
+      try {
+        buf = await c.logs({ ...base, follow: false });
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+        yield* persistedLogs(ref, tail);
+        return;
+      }
+      const lines = parseLogBuffer(buf);
+      yield* tail === 0 ? [] : lines.slice(-tail);
+      return;
+    }
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await c.logs({ ...base, follow: true, ...(lopts.signal ? { abortSignal: lopts.signal } : {}) });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+      yield* persistedLogs(ref, tail);
+      return;
+    }
+    const destroy = () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    lopts.signal?.addEventListener('abort', destroy, { once: true });
+    const demux = new LogDemuxer();
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        for (const line of demux.push(chunk)) yield line;
+      }
+      for (const line of demux.flush()) yield line;
+    } catch (err) {
+      if (!lopts.signal?.aborted) throw err;
+    } finally {
+      lopts.signal?.removeEventListener('abort', destroy);
+      destroy();
+    }
+  }
+
+  async function* persistedLogs(ref: InstanceRef, tail: number): AsyncIterable<LogLine> {
+    let text: string;
+    try {
+      text = await readFile(dumpPath(ref), 'utf8');
+    } catch {
+      return;
+    }
+    const lines = text.split('\n').filter(Boolean);
+    for (const l of tail === 0 ? [] : lines.slice(-tail)) yield JSON.parse(l) as LogLine;
+  }
+
+  async function stats(ref: InstanceRef): Promise<InstanceStats> {
+    let s: Docker.ContainerStats;
+    try {
+      s = await docker.getContainer(ref.id).stats({ stream: false });
+    } catch (err) {
+      if (statusOf(err) === 404) return { memoryBytes: null, memoryLimitBytes: null, cpuSeconds: null, pids: null };
+      throw err;
+    }
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    const cpuNs = num(s.cpu_stats?.cpu_usage?.total_usage);
+    return {
+      memoryBytes: num(s.memory_stats?.usage),
+      memoryLimitBytes: num(s.memory_stats?.limit),
+      cpuSeconds: cpuNs === null ? null : cpuNs / 1e9,
+      pids: num((s as { pids_stats?: { current?: number } }).pids_stats?.current),
+    };
+  }
+
+  async function lifecycle(ref: InstanceRef, op: 'pause' | 'unpause'): Promise<void> {
+    try {
+      await docker.getContainer(ref.id)[op]();
+    } catch (err) {
+      const st = statusOf(err);
+      if (st === 404) throw new NotFoundError(`Agent container ${ref.id.slice(0, 12)} is gone`, 'RUNTIME_INSTANCE_MISSING');
+      if (st === 409 || st === 500) {
+        // Already in the asked state is fine (idempotent); anything else is a state conflict.
+        const state = await inspect(ref);
+        if ((op === 'pause' && state.state === 'paused') || (op === 'unpause' && state.state === 'running')) return;
+        throw new ConflictError(`Cannot ${op} agent container in state ${state.state}`, 'RUNTIME_STATE_CONFLICT');
+      }
+      throw err;
+    }
+  }
+
+  async function available(): Promise<RuntimeAvailability> {
+    if (target.kind === 'unix') {
+      const isSocket = await stat(target.socketPath).then((st) => st.isSocket(), () => false);
+      if (!isSocket) return { available: false, reason: `no Docker socket at ${target.socketPath} (set DOCKER_HOST)` };
+    }
+    try {
+      await Promise.race([
+        docker.ping(),
+        sleep(3000).then(() => {
+          throw new Error('timed out after 3 s');
+        }),
+      ]);
+      return { available: true };
+    } catch (err) {
+      return { available: false, reason: `Docker API at ${describeTarget(target)} did not answer: ${(err as Error).message}` };
+    }
+  }
+
+  return {
+    name: 'docker',
+    docker,
+    available,
+    start,
+    stop,
+    pause: (ref) => lifecycle(ref, 'pause'),
+    resume: (ref) => lifecycle(ref, 'unpause'),
+    inspect,
+    logs,
+    stats,
+    endpoint: (ref) => ({ kind: 'unix', socketPath: join(ref.socketDir, AGENT_SOCKET_NAME) }),
+    close: () => closing.abort(),
+  };
+}

@@ -1,0 +1,251 @@
+// The docker runtime driver against a real Docker-API engine (CI: podman's compat service started
+// by scripts/podman-service.sh; DOCKER_HOST points at it). Skips, saying why, when none answers.
+import { createServer, type Server } from 'node:net';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDockerRuntime, type DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { ensureNodeImage } from '../../src/runtime/docker/node-image.js';
+import type { AgentStartSpec, InstanceRef, LogLine, RuntimeExit } from '../../src/runtime/runtime.js';
+import { getCard, sendText, waitFor } from './docker-helpers.js';
+
+const dockerHost = process.env.DOCKER_HOST;
+const UID = 65534;
+const ECHO_DIR = resolve('test/fixtures/echo-agent');
+const PROBE_DIR = resolve('test/fixtures/docker-probe');
+
+const probeRuntime = createDockerRuntime({ dockerHost, uid: UID });
+const availability = dockerHost
+  ? await probeRuntime.available()
+  : ({ available: false, reason: 'DOCKER_HOST is not set (CI sets it from scripts/podman-service.sh)' } as const);
+probeRuntime.close();
+const skipReason = availability.available ? null : availability.reason;
+if (skipReason) console.warn(`[docker runtime tests] SKIPPED: ${skipReason}`);
+
+describe('docker runtime availability', () => {
+  it.skipIf(!skipReason)(`docker runtime tests skipped: ${skipReason ?? ''}`, () => {
+    expect(skipReason).toBeTruthy();
+  });
+
+  it('says why when there is no Docker socket', async () => {
+    const rt = createDockerRuntime({ dockerHost: 'unix:///nonexistent/docker.sock', uid: UID });
+    expect(await rt.available()).toEqual({ available: false, reason: 'no Docker socket at /nonexistent/docker.sock (set DOCKER_HOST)' });
+    rt.close();
+  });
+});
+
+describe.skipIf(!!skipReason)('docker runtime driver', () => {
+  let runtime: DockerRuntime;
+  let base: string;
+  const running: InstanceRef[] = [];
+  let n = 0;
+
+  beforeAll(async () => {
+    runtime = createDockerRuntime({ dockerHost, uid: UID });
+    const image = await ensureNodeImage(runtime.docker, { repo: 'pilox-test/node-agent' });
+    runtime.close();
+    runtime = createDockerRuntime({ dockerHost, uid: UID, nodeImage: image });
+    base = await mkdtemp(join(tmpdir(), 'pilox-docker-rt-'));
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const ref of running) await runtime.stop(ref, { graceMs: 0 }).catch(() => undefined);
+    runtime.close();
+    if (base) await rm(base, { recursive: true, force: true });
+  }, 120_000);
+
+  async function startNode(
+    entry: string,
+    readOnlyDir: string,
+    extra: { args?: string[]; memoryMb?: number; exits?: RuntimeExit[] } = {},
+  ): Promise<{ ref: InstanceRef; spec: AgentStartSpec }> {
+    const id = `t${process.pid}-${++n}-${Date.now().toString(36)}`;
+    const dir = join(base, id);
+    const spec: AgentStartSpec = {
+      agentId: id,
+      slug: `agent-${n}`,
+      program: { kind: 'node', entry, args: extra.args ?? [], readOnlyPaths: [readOnlyDir] },
+      env: { PROBE_PLAIN: 'yes' },
+      limits: { memoryMb: extra.memoryMb ?? 128, cpuShares: 512, pids: 64 },
+      workDir: join(dir, 'work'),
+      socketDir: join(dir, 'sock'),
+      logDir: join(dir, 'logs'),
+      onExit: (e) => extra.exits?.push(e),
+    };
+    const ref = await runtime.start(spec);
+    running.push(ref);
+    return { ref, spec };
+  }
+
+  async function collect(ref: InstanceRef, tail = 200): Promise<LogLine[]> {
+    const out: LogLine[] = [];
+    for await (const l of runtime.logs(ref, { tail })) out.push(l);
+    return out;
+  }
+
+  async function probeResult(ref: InstanceRef): Promise<Record<string, unknown>> {
+    const line = await waitFor(async () => (await collect(ref)).find((l) => l.line.startsWith('PROBE ')), 60_000);
+    return JSON.parse(line.line.slice('PROBE '.length)) as Record<string, unknown>;
+  }
+
+  it('reports itself available', async () => {
+    expect(await runtime.available()).toEqual({ available: true });
+  });
+
+  it('runs a package agent: ready, call over the socket, logs, stats, pause/resume, stop', async () => {
+    const exits: RuntimeExit[] = [];
+    const { ref } = await startNode(join(ECHO_DIR, 'server.mjs'), ECHO_DIR, { exits });
+    expect(ref.driver).toBe('docker');
+    const endpoint = runtime.endpoint(ref);
+    expect(endpoint).toEqual({ kind: 'unix', socketPath: join(ref.socketDir, 'agent.sock') });
+    if (endpoint.kind !== 'unix') throw new Error('unix endpoint expected');
+
+    const card = await waitFor(() => getCard(endpoint.socketPath), 60_000);
+    expect(card.name).toBeTruthy();
+    expect(await sendText(endpoint.socketPath, 'hello from the host')).toContain('hello from the host');
+    expect(await runtime.inspect(ref)).toEqual({ state: 'running' });
+
+    const lines = await collect(ref);
+    expect(lines.some((l) => l.stream === 'stdout' && l.line.includes('echo-agent listening on /run/pilox/agent.sock'))).toBe(true);
+    expect(Number.isNaN(Date.parse(lines[0]!.ts))).toBe(false);
+
+    const st = await runtime.stats(ref);
+    expect(st.memoryBytes).toBeGreaterThan(0);
+    expect(st.memoryLimitBytes).toBe(128 * 1024 * 1024);
+    expect(st.pids).toBeGreaterThanOrEqual(1);
+    expect(st.cpuSeconds).toBeGreaterThan(0);
+
+    await runtime.pause(ref);
+    expect(await runtime.inspect(ref)).toEqual({ state: 'paused' });
+    await runtime.pause(ref); // idempotent
+    await runtime.resume(ref);
+    expect(await runtime.inspect(ref)).toEqual({ state: 'running' });
+    expect(await sendText(endpoint.socketPath, 'after resume')).toContain('after resume');
+
+    await runtime.stop(ref, { graceMs: 5000 });
+    await runtime.stop(ref); // idempotent
+    const after = await runtime.inspect(ref);
+    expect(after.state).toBe('exited');
+    if (after.state === 'exited') expect(after.exit).toMatchObject({ requested: true, reason: 'stopped' });
+    await waitFor(() => exits.length > 0 || undefined, 30_000);
+    expect(exits).toHaveLength(1);
+    expect(exits[0]).toMatchObject({ requested: true });
+    // Logs outlive the container (kept in logDir on stop).
+    expect((await collect(ref)).some((l) => l.line.includes('echo-agent listening'))).toBe(true);
+  }, 180_000);
+
+  it('reports a crash with its exit code and keeps its stderr', async () => {
+    const exits: RuntimeExit[] = [];
+    const { ref } = await startNode(join(PROBE_DIR, 'probe.mjs'), PROBE_DIR, { args: ['crash'], exits });
+    await waitFor(() => exits.length > 0 || undefined, 60_000);
+    expect(exits[0]).toMatchObject({ exitCode: 3, signal: null, requested: false, reason: 'exited with code 3' });
+    const state = await runtime.inspect(ref);
+    expect(state).toMatchObject({ state: 'exited', exit: { exitCode: 3, requested: false } });
+    const lines = await collect(ref);
+    expect(lines).toContainEqual(expect.objectContaining({ stream: 'stderr', line: 'probe: crashing with 3' }));
+    expect(lines).toContainEqual(expect.objectContaining({ stream: 'stdout', line: 'probe: about to crash' }));
+  }, 120_000);
+
+  it('kills a program that allocates past its memory limit', async () => {
+    const exits: RuntimeExit[] = [];
+    const { ref } = await startNode(join(PROBE_DIR, 'probe.mjs'), PROBE_DIR, { args: ['hog'], memoryMb: 64, exits });
+    await waitFor(() => exits.length > 0 || undefined, 90_000);
+    // Docker sets OOMKilled; podman (cgroup v1) only reports the SIGKILL.
+    expect(exits[0]).toMatchObject({ exitCode: null, signal: 'SIGKILL', requested: false });
+    const held = (await collect(ref, 1000))
+      .map((l) => /holding (\d+) MB/.exec(l.line)?.[1])
+      .filter(Boolean)
+      .map(Number);
+    expect(Math.max(...held)).toBeLessThanOrEqual(64);
+  }, 150_000);
+
+  describe('isolation', () => {
+    let listener: Server;
+    let accepted = 0;
+    let port = 0;
+    beforeAll(async () => {
+      listener = createServer((s) => {
+        accepted++;
+        s.destroy();
+      });
+      await new Promise<void>((r) => listener.listen(0, '0.0.0.0', () => r()));
+      port = (listener.address() as { port: number }).port;
+    });
+    afterAll(() => new Promise<void>((r) => listener.close(() => r())));
+
+    it('has no network: TCP to listeners on the host fails', async () => {
+      const hostIps = Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a && a.family === 'IPv4' && !a.internal)
+        .map((a) => a!.address)
+        .slice(0, 2);
+      const { ref } = await startNode(join(PROBE_DIR, 'probe.mjs'), PROBE_DIR, { args: ['net', String(port), '127.0.0.1', ...hostIps] });
+      const r = await probeResult(ref);
+      expect(Object.keys(r)).toContain('127.0.0.1');
+      for (const outcome of Object.values(r)) expect(outcome).not.toBe('ok');
+      expect(accepted).toBe(0);
+    }, 120_000);
+  });
+
+  it('cannot write outside its work dir, runs as the non-root uid, cannot read /etc/shadow or /root', async () => {
+    const { ref, spec } = await startNode(join(PROBE_DIR, 'probe.mjs'), PROBE_DIR, { args: ['fs', PROBE_DIR] });
+    const r = await probeResult(ref);
+    expect(r).toMatchObject({ root: 'EROFS', etc: 'EROFS', readOnlyBind: 'EROFS', work: 'ok', tmp: 'ok', uid: UID });
+    expect(r.shadow).not.toBe('ok');
+    expect(r.rootHome).not.toBe('ok');
+    expect(await readFile(join(spec.workDir, 'probe-x'), 'utf8')).toBe('written from inside');
+    expect((await stat(join(spec.workDir, 'probe-x'))).uid).toBe(UID);
+    await expect(stat(join(PROBE_DIR, 'probe-x'))).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 120_000);
+
+  it('runs an image agent with the image as given, and a restarted Pilox can find and stop it', async () => {
+    const id = `img-${process.pid}-${Date.now().toString(36)}`;
+    const dir = join(base, id);
+    const image = (await runtime.docker.getImage('pilox-test/node-agent').inspect().catch(() => null))?.RepoTags?.[0];
+    const imageRef = image ?? (await ensureNodeImage(runtime.docker, { repo: 'pilox-test/node-agent' }));
+    const serve = `require('http').createServer((q, r) => r.end(JSON.stringify({ name: 'image-agent', uid: process.getuid() }))).listen(process.env.PILOX_AGENT_SOCKET)`;
+    const ref = await runtime.start({
+      agentId: id,
+      slug: 'image-agent',
+      program: { kind: 'image', image: imageRef, cmd: ['/usr/bin/node', '-e', serve] },
+      env: {},
+      limits: { memoryMb: 128, cpuShares: 256, pids: 32 },
+      workDir: join(dir, 'work'),
+      socketDir: join(dir, 'sock'),
+      logDir: join(dir, 'logs'),
+    });
+    running.push(ref);
+    const endpoint = runtime.endpoint(ref);
+    if (endpoint.kind !== 'unix') throw new Error('unix endpoint expected');
+    const card = await waitFor(() => getCard(endpoint.socketPath), 60_000);
+    expect(card).toEqual({ name: 'image-agent', uid: UID });
+
+    // A new driver instance (Pilox restarted) works from the stored ref alone.
+    const again = createDockerRuntime({ dockerHost, uid: UID });
+    try {
+      expect(await again.inspect(JSON.parse(JSON.stringify(ref)) as InstanceRef)).toEqual({ state: 'running' });
+      await again.stop(ref, { graceMs: 2000 });
+      expect((await again.inspect(ref)).state).toBe('exited');
+    } finally {
+      again.close();
+    }
+  }, 120_000);
+
+  it('refuses an image it does not have and cannot pull', async () => {
+    const dir = join(base, 'missing-image');
+    await expect(
+      runtime.start({
+        agentId: `missing-${process.pid}`,
+        slug: 'missing',
+        program: { kind: 'image', image: 'localhost:1/pilox-test/absent:none' },
+        env: {},
+        limits: { memoryMb: 64, cpuShares: 256, pids: 16 },
+        workDir: join(dir, 'work'),
+        socketDir: join(dir, 'sock'),
+        logDir: join(dir, 'logs'),
+      }),
+    ).rejects.toMatchObject({ code: 'AGENT_IMAGE_UNAVAILABLE', status: 503 });
+  }, 120_000);
+
+});
