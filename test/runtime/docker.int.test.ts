@@ -140,11 +140,28 @@ describe.skipIf(!!skipReason)('docker runtime driver', () => {
     const { ref } = await startNode(join(PROBE_DIR, 'probe.mjs'), PROBE_DIR, { args: ['crash'], exits });
     await waitFor(() => exits.length > 0 || undefined, 60_000);
     expect(exits[0]).toMatchObject({ exitCode: 3, signal: null, requested: false, reason: 'exited with code 3' });
+    expect(exits).toHaveLength(1);
     const state = await runtime.inspect(ref);
     expect(state).toMatchObject({ state: 'exited', exit: { exitCode: 3, requested: false } });
     const lines = await collect(ref);
     expect(lines).toContainEqual(expect.objectContaining({ stream: 'stderr', line: 'probe: crashing with 3' }));
     expect(lines).toContainEqual(expect.objectContaining({ stream: 'stdout', line: 'probe: about to crash' }));
+    expect(lines.at(-1)).toMatchObject({ stream: 'system', line: 'agent exited with code 3' });
+  }, 120_000);
+
+  it('follows logs until aborted, and keeps them after the container is gone', async () => {
+    const { ref } = await startNode(join(PROBE_DIR, 'probe.mjs'), PROBE_DIR, { args: ['tick'] });
+    const ac = new AbortController();
+    const seen: string[] = [];
+    for await (const l of runtime.logs(ref, { tail: 0, follow: true, signal: ac.signal })) {
+      seen.push(l.line);
+      if (seen.length >= 3) ac.abort();
+    }
+    expect(seen.slice(0, 3).every((l) => l.startsWith('probe: tick '))).toBe(true);
+    await runtime.stop(ref, { graceMs: 1000 });
+    const kept = await collect(ref, 10_000);
+    expect(kept.filter((l) => l.line.startsWith('probe: tick ')).length).toBeGreaterThanOrEqual(3);
+    expect(kept.at(-1)).toMatchObject({ stream: 'system', line: 'agent stopped' });
   }, 120_000);
 
   it('kills a program that allocates past its memory limit', async () => {

@@ -1,9 +1,16 @@
-// Container logs as LogLine records. The Docker API multiplexes stdout/stderr of a non-TTY
-// container into frames: [stream(1) 0 0 0 size(4, big-endian)] payload. With `timestamps=1`
-// every line starts with an RFC 3339 time and a space.
-import type { LogLine } from '../runtime.js';
+// Copies a container's output into the agent's rotating log files (log-files.ts), so docker
+// agents' logs look like every other driver's and outlive the container and the engine.
+// The Docker API multiplexes stdout/stderr of a non-TTY container into frames:
+// [stream(1) 0 0 0 size(4, big-endian)] payload.
+import type Docker from 'dockerode';
+import type { LogWriter } from '../log-files.js';
 
-const STREAMS: Record<number, LogLine['stream']> = { 0: 'stdout', 1: 'stdout', 2: 'stderr' };
+export interface OutputLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+const MAX_PARTIAL = 16 * 1024;
 
 /** Incremental parser: feed chunks, get complete lines (a line may span frames and chunks). */
 export class LogDemuxer {
@@ -12,13 +19,13 @@ export class LogDemuxer {
   /** Some engines answer raw (TTY-like) text; decided on the first bytes. */
   private raw: boolean | null = null;
 
-  push(chunk: Buffer): LogLine[] {
+  push(chunk: Buffer): OutputLine[] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     if (this.raw === null && this.buf.length >= 8) {
       const b = this.buf;
       this.raw = !(b[0]! <= 2 && b[1] === 0 && b[2] === 0 && b[3] === 0);
     }
-    const out: LogLine[] = [];
+    const out: OutputLine[] = [];
     if (this.raw === null) return out;
     if (this.raw) {
       this.take('stdout', this.buf.toString('utf8'), out);
@@ -28,42 +35,72 @@ export class LogDemuxer {
     while (this.buf.length >= 8) {
       const size = this.buf.readUInt32BE(4);
       if (this.buf.length < 8 + size) break;
-      const stream = STREAMS[this.buf[0]!] ?? 'stdout';
-      this.take(stream as 'stdout' | 'stderr', this.buf.subarray(8, 8 + size).toString('utf8'), out);
+      this.take(this.buf[0] === 2 ? 'stderr' : 'stdout', this.buf.subarray(8, 8 + size).toString('utf8'), out);
       this.buf = this.buf.subarray(8 + size);
     }
     return out;
   }
 
-  /** Lines still waiting for their newline (call at end of stream). */
-  flush(): LogLine[] {
-    const out: LogLine[] = [];
-    if (this.raw === null && this.buf.length) this.take('stdout', this.buf.toString('utf8') + '\n', out);
+  /** What is left at the end of the stream, including lines without their newline. */
+  flush(): OutputLine[] {
+    const out: OutputLine[] = [];
+    if (this.raw === null && this.buf.length) this.take('stdout', this.buf.toString('utf8'), out);
+    this.buf = Buffer.alloc(0);
     for (const s of ['stdout', 'stderr'] as const) {
-      if (this.partial[s]) this.take(s, '\n', out);
+      if (this.partial[s]) out.push({ stream: s, line: this.partial[s] });
+      this.partial[s] = '';
     }
     return out;
   }
 
-  private take(stream: 'stdout' | 'stderr', text: string, out: LogLine[]): void {
-    const all = this.partial[stream] + text;
-    const lines = all.split('\n');
-    this.partial[stream] = lines.pop() ?? '';
-    for (const l of lines) out.push(toLogLine(stream, l.replace(/\r$/, '')));
+  private take(stream: 'stdout' | 'stderr', text: string, out: OutputLine[]): void {
+    const lines = (this.partial[stream] + text).split('\n');
+    let rest = lines.pop() ?? '';
+    for (const l of lines) out.push({ stream, line: l.replace(/\r$/, '') });
+    // A program that never prints a newline must not grow this buffer without bound.
+    if (rest.length > MAX_PARTIAL) {
+      out.push({ stream, line: rest });
+      rest = '';
+    }
+    this.partial[stream] = rest;
   }
 }
 
-function toLogLine(stream: LogLine['stream'], text: string): LogLine {
-  const m = /^(\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)) (.*)$/s.exec(text);
-  if (m) {
-    const ts = new Date(m[1]!);
-    if (!Number.isNaN(ts.getTime())) return { ts: ts.toISOString(), stream, line: m[2]! };
+/**
+ * Follows the container's output into `writer` until the container ends (the engine closes the
+ * stream) or `signal` aborts. `sinceSec` skips what an earlier pump already copied (re-adoption
+ * after a Pilox restart). Resolves when done; never rejects.
+ */
+export async function pumpLogs(
+  docker: Docker,
+  containerId: string,
+  writer: LogWriter,
+  opts: { sinceSec?: number; signal: AbortSignal },
+): Promise<void> {
+  let stream: NodeJS.ReadableStream & { destroy?: () => void };
+  try {
+    stream = await docker.getContainer(containerId).logs({
+      follow: true,
+      stdout: true,
+      stderr: true,
+      ...(opts.sinceSec ? { since: opts.sinceSec } : {}),
+      abortSignal: opts.signal,
+    });
+  } catch {
+    return;
   }
-  return { ts: new Date().toISOString(), stream, line: text };
-}
-
-/** Parses a whole (non-follow) logs response. */
-export function parseLogBuffer(buf: Buffer): LogLine[] {
-  const d = new LogDemuxer();
-  return [...d.push(buf), ...d.flush()];
+  const destroy = () => stream.destroy?.();
+  opts.signal.addEventListener('abort', destroy, { once: true });
+  const demux = new LogDemuxer();
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for (const l of demux.push(chunk)) writer.write(l.stream, l.line);
+    }
+  } catch {
+    // Aborted or the engine went away: what was read is written.
+  } finally {
+    for (const l of demux.flush()) writer.write(l.stream, l.line);
+    opts.signal.removeEventListener('abort', destroy);
+    destroy();
+  }
 }

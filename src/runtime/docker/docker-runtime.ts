@@ -18,13 +18,12 @@ import {
   type InstanceRef,
   type InstanceState,
   type InstanceStats,
-  type LogLine,
-  type LogOptions,
   type RuntimeAvailability,
   type RuntimeExit,
 } from '../runtime.js';
 import { createDockerClient, describeTarget, parseDockerHost } from './docker-client.js';
-import { LogDemuxer, parseLogBuffer } from './docker-logs.js';
+import { pumpLogs } from './docker-logs.js';
+import { createLogWriter, LOG_FILE, readLogs, type LogWriter } from '../log-files.js';
 import { ensureNodeImage, IMAGE_NODE_PATH } from './node-image.js';
 
 /** The agent's writable dir as the program sees it (PILOX_WORK_DIR). */
@@ -32,7 +31,6 @@ export const CONTAINER_WORK_DIR = '/pilox/work';
 const LABEL_AGENT = 'io.pilox.agent-id';
 const LABEL_MANAGED = 'io.pilox.managed-by';
 const EXIT_RECORD = 'docker-exit.json';
-const MAX_TAIL = 10_000;
 
 export interface DockerRuntimeOptions {
   /** config.DOCKER_HOST; unset → /var/run/docker.sock. */
@@ -82,12 +80,39 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
   const log = opts.logger;
   const stopRequested = new Set<string>();
   const watchers = new Map<string, Promise<void>>();
+  /** Running copies of container output into logDir, by container id. */
+  const pumps = new Map<string, { done: Promise<void>; writer: LogWriter }>();
   const closing = new AbortController();
   let nodeImage: Promise<string> | null = opts.nodeImage ? Promise.resolve(opts.nodeImage) : null;
 
   const containerName = (agentId: string) => `pilox-agent-${agentId.replace(/[^a-zA-Z0-9_.-]/g, '-')}`;
   const exitRecordPath = (ref: InstanceRef) => join(ref.logDir, EXIT_RECORD);
-  const dumpPath = (ref: InstanceRef) => join(ref.logDir, `docker-${ref.id.slice(0, 12)}.jsonl`);
+
+  /**
+   * Starts copying the container's output into ref.logDir (once per container). `catchUp`: only
+   * output newer than the log file (a Pilox restarted while the container ran).
+   */
+  async function pump(containerId: string, logDir: string, catchUp: boolean): Promise<{ done: Promise<void>; writer: LogWriter }> {
+    const existing = pumps.get(containerId);
+    if (existing) return existing;
+    const writer = createLogWriter(logDir);
+    const sinceSec = catchUp
+      ? await stat(join(logDir, LOG_FILE)).then((st) => Math.floor(st.mtimeMs / 1000), () => undefined)
+      : undefined;
+    const entry = { done: Promise.resolve(), writer };
+    pumps.set(containerId, entry);
+    entry.done = pumpLogs(docker, containerId, writer, { ...(sinceSec ? { sinceSec } : {}), signal: closing.signal }).finally(() => {
+      if (pumps.get(containerId) === entry) pumps.delete(containerId);
+    });
+    return entry;
+  }
+
+  /** Waits (bounded) until the container's output is in logDir, then notes the exit there. */
+  async function finishLogs(containerId: string, logDir: string, exit: RuntimeExit): Promise<void> {
+    const p = pumps.get(containerId) ?? (await pump(containerId, logDir, true));
+    await Promise.race([p.done, sleep(5000)]);
+    p.writer.write('system', `agent ${exit.reason}`);
+  }
 
   async function readExitRecord(ref: InstanceRef): Promise<RuntimeExit | null> {
     try {
@@ -154,8 +179,11 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
       return exit ? { state: 'exited', exit } : { state: 'missing' };
     }
     const s = info.State as EngineState;
-    if (s.Status === 'paused') return { state: 'paused' };
-    if (s.Status === 'running' || s.Status === 'restarting') return { state: 'running' };
+    if (s.Status === 'paused' || s.Status === 'running' || s.Status === 'restarting') {
+      // Re-adoption after a Pilox restart: resume copying its output.
+      if (!pumps.has(ref.id) && !closing.signal.aborted) await pump(ref.id, ref.logDir, true);
+      return { state: s.Status === 'paused' ? 'paused' : 'running' };
+    }
     return { state: 'exited', exit: exitFromState(s, stopRequested.has(ref.id)) };
   }
 
@@ -174,8 +202,15 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
       }
       if (closing.signal.aborted) return;
       const state = await inspect(ref);
-      if (state.state === 'exited') onExit?.(state.exit);
-      else if (state.state === 'missing') onExit?.({ exitCode: null, signal: null, reason: 'container disappeared', requested: stopRequested.has(ref.id) });
+      const exit: RuntimeExit | null =
+        state.state === 'exited'
+          ? state.exit
+          : state.state === 'missing'
+            ? { exitCode: null, signal: null, reason: 'container disappeared', requested: stopRequested.has(ref.id) }
+            : null;
+      if (!exit) return;
+      await finishLogs(ref.id, ref.logDir, exit);
+      onExit?.(exit);
     })().catch((err: unknown) => log?.error({ err, agentId: ref.agentId }, 'docker runtime: exit watcher failed'));
     watchers.set(ref.id, p);
     void p.finally(() => watchers.delete(ref.id));
@@ -210,7 +245,13 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
       await ensureImage(image);
       cmd = p.cmd;
     }
-    // The name is per agent, so the engine itself refuses a second copy; a leftover is replaced.
+    // The name is per agent, so the engine itself refuses a second copy; a leftover is replaced
+    // (its last output kept first).
+    const leftover = await docker.getContainer(name).inspect().catch(() => null);
+    if (leftover && !pumps.has(leftover.Id)) {
+      const p = await pump(leftover.Id, spec.logDir, true);
+      if (leftover.State.Status !== 'running' && leftover.State.Status !== 'paused') await Promise.race([p.done, sleep(5000)]);
+    }
     await removeByName(name);
     const container = await docker.createContainer({
       name,
@@ -260,6 +301,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
       logDir: spec.logDir,
       startedAt: new Date().toISOString(),
     };
+    await pump(container.id, spec.logDir, false);
     watch(ref, spec.onExit);
     log?.info({ agentId: spec.agentId, container: container.id.slice(0, 12), image }, 'docker runtime: started');
     return ref;
@@ -282,7 +324,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
       if (w) await Promise.race([w, sleep(10_000)]);
       const state = await inspect(ref);
       const exit = state.state === 'exited' ? state.exit : { exitCode: null, signal: null, reason: 'stopped', requested: true };
-      await persistLogs(ref);
+      if (!w) await finishLogs(ref.id, ref.logDir, exit); // not watched by this process: copy what is left
       await writeFile(exitRecordPath(ref), JSON.stringify({ containerId: ref.id, exit }));
       await c.remove({ force: true }).catch((err: unknown) => {
         if (statusOf(err) !== 404) throw err;
@@ -290,69 +332,6 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
     } finally {
       stopRequested.delete(ref.id);
     }
-  }
-
-  /** Keeps the container's last lines in logDir: the engine forgets them when it is removed. */
-  async function persistLogs(ref: InstanceRef): Promise<void> {
-    try {
-      const buf = await docker.getContainer(ref.id).logs({ stdout: true, stderr: true, timestamps: true, tail: MAX_TAIL, follow: false });
-      const lines = parseLogBuffer(buf);
-      await writeFile(dumpPath(ref), lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''));
-    } catch (err) {
-      log?.warn({ err, agentId: ref.agentId }, 'docker runtime: could not keep container logs');
-    }
-  }
-
-  async function* logs(ref: InstanceRef, lopts: LogOptions = {}): AsyncIterable<LogLine> {
-    const tail = Math.min(Math.max(lopts.tail ?? 100, 0), MAX_TAIL);
-    const c = docker.getContainer(ref.id);
-    const base = { stdout: true, stderr: true, timestamps: true, tail };
-    if (!lopts.follow) {
-      let buf: Buffer;
-      try {
-        buf = await c.logs({ ...base, follow: false });
-      } catch (err) {
-        if (statusOf(err) !== 404) throw err;
-        yield* persistedLogs(ref, tail);
-        return;
-      }
-      const lines = parseLogBuffer(buf);
-      yield* tail === 0 ? [] : lines.slice(-tail);
-      return;
-    }
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await c.logs({ ...base, follow: true, ...(lopts.signal ? { abortSignal: lopts.signal } : {}) });
-    } catch (err) {
-      if (statusOf(err) !== 404) throw err;
-      yield* persistedLogs(ref, tail);
-      return;
-    }
-    const destroy = () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-    lopts.signal?.addEventListener('abort', destroy, { once: true });
-    const demux = new LogDemuxer();
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        for (const line of demux.push(chunk)) yield line;
-      }
-      for (const line of demux.flush()) yield line;
-    } catch (err) {
-      if (!lopts.signal?.aborted) throw err;
-    } finally {
-      lopts.signal?.removeEventListener('abort', destroy);
-      destroy();
-    }
-  }
-
-  async function* persistedLogs(ref: InstanceRef, tail: number): AsyncIterable<LogLine> {
-    let text: string;
-    try {
-      text = await readFile(dumpPath(ref), 'utf8');
-    } catch {
-      return;
-    }
-    const lines = text.split('\n').filter(Boolean);
-    for (const l of tail === 0 ? [] : lines.slice(-tail)) yield JSON.parse(l) as LogLine;
   }
 
   async function stats(ref: InstanceRef): Promise<InstanceStats> {
@@ -416,7 +395,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
     pause: (ref) => lifecycle(ref, 'pause'),
     resume: (ref) => lifecycle(ref, 'unpause'),
     inspect,
-    logs,
+    logs: (ref, lopts) => readLogs(ref.logDir, lopts),
     stats,
     endpoint: (ref) => ({ kind: 'unix', socketPath: join(ref.socketDir, AGENT_SOCKET_NAME) }),
     close: () => closing.abort(),
