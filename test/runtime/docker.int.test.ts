@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerRuntime, type DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { ensureNodeImage } from '../../src/runtime/docker/node-image.js';
+import { describeRuntimeContract } from '../../src/runtime/runtime.contract.js';
 import type { AgentStartSpec, InstanceRef, LogLine, RuntimeExit } from '../../src/runtime/runtime.js';
 import { getCard, sendText, waitFor } from './docker-helpers.js';
 
@@ -19,7 +20,6 @@ const probeRuntime = createDockerRuntime({ dockerHost, uid: UID });
 const availability = dockerHost
   ? await probeRuntime.available()
   : ({ available: false, reason: 'DOCKER_HOST is not set (CI sets it from scripts/podman-service.sh)' } as const);
-probeRuntime.close();
 const skipReason = availability.available ? null : availability.reason;
 if (skipReason) console.warn(`[docker runtime tests] SKIPPED: ${skipReason}`);
 
@@ -35,6 +35,13 @@ describe('docker runtime availability', () => {
   });
 });
 
+// The suite every driver passes (built by the runtimes work); the node image is built up front so
+// its first start does not pay for it.
+const testImage = skipReason ? undefined : await ensureNodeImage(probeRuntime.docker, { repo: 'pilox-test/node-agent' });
+describe.skipIf(!!skipReason)('docker runtime: shared contract', () => {
+  describeRuntimeContract('docker', () => createDockerRuntime({ dockerHost, uid: UID, nodeImage: testImage }), { isolated: true });
+});
+
 describe.skipIf(!!skipReason)('docker runtime driver', () => {
   let runtime: DockerRuntime;
   let base: string;
@@ -42,12 +49,9 @@ describe.skipIf(!!skipReason)('docker runtime driver', () => {
   let n = 0;
 
   beforeAll(async () => {
-    runtime = createDockerRuntime({ dockerHost, uid: UID });
-    const image = await ensureNodeImage(runtime.docker, { repo: 'pilox-test/node-agent' });
-    runtime.close();
-    runtime = createDockerRuntime({ dockerHost, uid: UID, nodeImage: image });
+    runtime = createDockerRuntime({ dockerHost, uid: UID, nodeImage: testImage });
     base = await mkdtemp(join(tmpdir(), 'pilox-docker-rt-'));
-  }, 180_000);
+  });
 
   afterAll(async () => {
     for (const ref of running) await runtime.stop(ref, { graceMs: 0 }).catch(() => undefined);
@@ -219,8 +223,7 @@ describe.skipIf(!!skipReason)('docker runtime driver', () => {
   it('runs an image agent with the image as given, and a restarted Pilox can find and stop it', async () => {
     const id = `img-${process.pid}-${Date.now().toString(36)}`;
     const dir = join(base, id);
-    const image = (await runtime.docker.getImage('pilox-test/node-agent').inspect().catch(() => null))?.RepoTags?.[0];
-    const imageRef = image ?? (await ensureNodeImage(runtime.docker, { repo: 'pilox-test/node-agent' }));
+    const imageRef = testImage!;
     const serve = `require('http').createServer((q, r) => r.end(JSON.stringify({ name: 'image-agent', uid: process.getuid() }))).listen(process.env.PILOX_AGENT_SOCKET)`;
     const ref = await runtime.start({
       agentId: id,

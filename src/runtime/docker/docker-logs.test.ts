@@ -49,4 +49,12 @@ describe('LogDemuxer', () => {
     expect(out).toHaveLength(1);
     expect(out[0]!.line).toHaveLength(20_000);
   });
+
+  it('splits the engine timestamp off each line when asked', () => {
+    const d = new LogDemuxer(true);
+    expect(d.push(frame(2, '2026-11-27T11:40:00.123456789Z boom at 2026-01-01T00:00:00Z\n'))).toEqual([
+      { stream: 'stderr', ts: '2026-11-27T11:40:00.123Z', line: 'boom at 2026-01-01T00:00:00Z' },
+    ]);
+    expect(new LogDemuxer().push(frame(1, '2026-11-27T11:40:00Z kept as is\n'))).toEqual([{ stream: 'stdout', line: '2026-11-27T11:40:00Z kept as is' }]);
+  });
 });

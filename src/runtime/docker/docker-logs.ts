@@ -8,6 +8,8 @@ import type { LogWriter } from '../log-files.js';
 export interface OutputLine {
   stream: 'stdout' | 'stderr';
   line: string;
+  /** Only when the demuxer was told lines start with the engine's timestamp (`timestamps=1`). */
+  ts?: string;
 }
 
 const MAX_PARTIAL = 16 * 1024;
@@ -18,6 +20,8 @@ export class LogDemuxer {
   private partial: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
   /** Some engines answer raw (TTY-like) text; decided on the first bytes. */
   private raw: boolean | null = null;
+
+  constructor(private readonly timestamps = false) {}
 
   push(chunk: Buffer): OutputLine[] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
@@ -47,23 +51,35 @@ export class LogDemuxer {
     if (this.raw === null && this.buf.length) this.take('stdout', this.buf.toString('utf8'), out);
     this.buf = Buffer.alloc(0);
     for (const s of ['stdout', 'stderr'] as const) {
-      if (this.partial[s]) out.push({ stream: s, line: this.partial[s] });
+      if (this.partial[s]) out.push(this.line(s, this.partial[s]));
       this.partial[s] = '';
     }
     return out;
   }
 
+  private line(stream: 'stdout' | 'stderr', text: string): OutputLine {
+    return this.timestamps ? { stream, ...splitTimestamp(text) } : { stream, line: text };
+  }
+
   private take(stream: 'stdout' | 'stderr', text: string, out: OutputLine[]): void {
     const lines = (this.partial[stream] + text).split('\n');
     let rest = lines.pop() ?? '';
-    for (const l of lines) out.push({ stream, line: l.replace(/\r$/, '') });
+    for (const l of lines) out.push(this.line(stream, l.replace(/\r$/, '')));
     // A program that never prints a newline must not grow this buffer without bound.
     if (rest.length > MAX_PARTIAL) {
-      out.push({ stream, line: rest });
+      out.push(this.line(stream, rest));
       rest = '';
     }
     this.partial[stream] = rest;
   }
+}
+
+/** `2026-11-27T11:40:00.123456789Z text` → ts + text (with `timestamps=1` every line has one). */
+function splitTimestamp(text: string): { ts?: string; line: string } {
+  const sp = text.indexOf(' ');
+  if (sp < 20) return { line: text };
+  const ts = new Date(text.slice(0, sp));
+  return Number.isNaN(ts.getTime()) ? { line: text } : { ts: ts.toISOString(), line: text.slice(sp + 1) };
 }
 
 /**

@@ -18,11 +18,13 @@ import {
   type InstanceRef,
   type InstanceState,
   type InstanceStats,
+  type LogLine,
+  type LogOptions,
   type RuntimeAvailability,
   type RuntimeExit,
 } from '../runtime.js';
 import { createDockerClient, describeTarget, parseDockerHost } from './docker-client.js';
-import { pumpLogs } from './docker-logs.js';
+import { LogDemuxer, pumpLogs } from './docker-logs.js';
 import { createLogWriter, LOG_FILE, readLogs, type LogWriter } from '../log-files.js';
 import { ensureNodeImage, IMAGE_NODE_PATH } from './node-image.js';
 
@@ -334,6 +336,36 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
     }
   }
 
+  /**
+   * A live container's recent output comes from the engine (exact, no copy lag); following, and
+   * anything after the container is gone, comes from the log files.
+   */
+  async function* logs(ref: InstanceRef, lopts: LogOptions = {}): AsyncIterable<LogLine> {
+    if (!lopts.follow && (await isLive(ref))) {
+      const tail = Math.min(Math.max(lopts.tail ?? 100, 0), 10_000);
+      try {
+        const buf = await docker.getContainer(ref.id).logs({ stdout: true, stderr: true, timestamps: true, tail, follow: false });
+        const d = new LogDemuxer(true);
+        const lines = [...d.push(buf), ...d.flush()].map((l) => ({ ts: l.ts ?? new Date().toISOString(), stream: l.stream, line: l.line }));
+        yield* tail === 0 ? [] : lines.slice(-tail);
+        return;
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err; // removed meanwhile: the files have it
+      }
+    }
+    yield* readLogs(ref.logDir, lopts);
+  }
+
+  async function isLive(ref: InstanceRef): Promise<boolean> {
+    try {
+      const st = (await docker.getContainer(ref.id).inspect()).State.Status;
+      return st === 'running' || st === 'paused' || st === 'restarting';
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
   async function stats(ref: InstanceRef): Promise<InstanceStats> {
     let s: Docker.ContainerStats;
     try {
@@ -395,7 +427,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
     pause: (ref) => lifecycle(ref, 'pause'),
     resume: (ref) => lifecycle(ref, 'unpause'),
     inspect,
-    logs: (ref, lopts) => readLogs(ref.logDir, lopts),
+    logs,
     stats,
     endpoint: (ref) => ({ kind: 'unix', socketPath: join(ref.socketDir, AGENT_SOCKET_NAME) }),
     close: () => closing.abort(),
