@@ -7,7 +7,8 @@
 #   export DOCKER_HOST=$(scripts/podman-service.sh | tail -n1)
 #
 # Why these flags: there is no systemd here, so cgroups are managed directly (cgroupfs) and events
-# go to a file; runc is the OCI runtime Debian ships beside podman (no crun needed).
+# go to a file; runc is the OCI runtime Debian ships beside podman (no crun needed); catatonit is
+# the init the driver asks for (Init: true).
 set -euo pipefail
 
 SOCK=${PILOX_PODMAN_SOCKET:-/run/pilox-podman.sock}
@@ -20,7 +21,7 @@ ping_ok() {
 
 if ping_ok; then echo "$HOST"; exit 0; fi
 
-if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
+if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v catatonit >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "podman-service: podman is not installed and cannot be installed here (needs root + apt-get)" >&2
     exit 1
@@ -29,7 +30,7 @@ if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; the
   # Another job may hold the dpkg lock briefly; wait for it instead of failing.
   apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null
   if ! apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
-    podman runc uidmap fuse-overlayfs slirp4netns curl >/dev/null; then
+    podman runc catatonit uidmap fuse-overlayfs slirp4netns curl >/dev/null; then
     echo "podman-service: apt-get install podman failed" >&2
     exit 1
   fi

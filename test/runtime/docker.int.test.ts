@@ -127,6 +127,7 @@ describe.skipIf(!!skipReason)('docker runtime driver', () => {
     expect(await runtime.inspect(ref)).toEqual({ state: 'running' });
     expect(await sendText(endpoint.socketPath, 'after resume')).toContain('after resume');
 
+    await runtime.pause(ref); // stopping a paused agent works too
     await runtime.stop(ref, { graceMs: 5000 });
     await runtime.stop(ref); // idempotent
     const after = await runtime.inspect(ref);

@@ -163,8 +163,17 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
     await rm(join(spec.socketDir, AGENT_SOCKET_NAME), { force: true });
   }
 
+  /** podman refuses to stop or remove a paused container (Docker copes): thaw it first. */
+  async function thaw(idOrName: string): Promise<void> {
+    await docker
+      .getContainer(idOrName)
+      .unpause()
+      .catch(() => undefined);
+  }
+
   async function removeByName(name: string): Promise<void> {
     try {
+      await thaw(name);
       await docker.getContainer(name).remove({ force: true });
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
@@ -315,6 +324,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
     stopRequested.add(ref.id);
     try {
       try {
+        if ((await c.inspect()).State.Status === 'paused') await thaw(ref.id);
         await c.stop({ t: Math.max(0, Math.ceil(graceMs / 1000)) });
       } catch (err) {
         const st = statusOf(err);
