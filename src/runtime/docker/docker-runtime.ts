@@ -4,15 +4,12 @@
 // capability dropped, no-new-privileges, read-only root with a private tmpfs /tmp, one writable
 // work dir, a non-root uid, and memory/CPU/pids limits enforced by the engine's cgroups.
 import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from '../../lib/logger.js';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../../lib/errors.js';
 import {
   AGENT_SOCKET_NAME,
-  HOST_SOCKET_NAME,
-  SANDBOX_SOCKET_DIR,
   type AgentRuntime,
   type AgentStartSpec,
   type InstanceRef,
@@ -24,14 +21,12 @@ import {
   type RuntimeExit,
 } from '../runtime.js';
 import { createDockerClient, describeTarget, parseDockerHost } from './docker-client.js';
+import { exitFromState, type EngineState } from './docker-exit.js';
 import { LogDemuxer, pumpLogs } from './docker-logs.js';
 import { createLogWriter, LOG_FILE, readLogs, type LogWriter } from '../log-files.js';
-import { ensureNodeImage, IMAGE_NODE_PATH } from './node-image.js';
+import { containerName, containerOptions } from './container-options.js';
+import { ensureNodeImage } from './node-image.js';
 
-/** The agent's writable dir as the program sees it (PILOX_WORK_DIR). */
-export const CONTAINER_WORK_DIR = '/pilox/work';
-const LABEL_AGENT = 'io.pilox.agent-id';
-const LABEL_MANAGED = 'io.pilox.managed-by';
 const EXIT_RECORD = 'docker-exit.json';
 
 export interface DockerRuntimeOptions {
@@ -53,29 +48,6 @@ export type DockerRuntime = AgentRuntime & {
 const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number } | null)?.statusCode;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function signalName(n: number): string | null {
-  for (const [name, num] of Object.entries(osConstants.signals)) if (num === n) return name;
-  return null;
-}
-
-interface EngineState {
-  Status?: string;
-  ExitCode?: number;
-  OOMKilled?: boolean;
-  Error?: string;
-}
-
-/** Docker reports a process killed by signal N as exit code 128+N (there is no separate field). */
-export function exitFromState(s: EngineState, requested: boolean): RuntimeExit {
-  const code = s.ExitCode ?? -1;
-  if (s.OOMKilled) return { exitCode: null, signal: 'SIGKILL', reason: 'killed: out of memory', requested };
-  const sig = code > 128 && code <= 128 + 64 ? signalName(code - 128) : null;
-  if (sig) return { exitCode: null, signal: sig, reason: requested ? 'stopped' : `killed by ${sig}`, requested };
-  if (requested) return { exitCode: code, signal: null, reason: 'stopped', requested };
-  if (s.Status === 'created') return { exitCode: null, signal: null, reason: `never started${s.Error ? `: ${s.Error}` : ''}`, requested };
-  return { exitCode: code, signal: null, reason: code === 0 ? 'exited normally' : `exited with code ${code}`, requested };
-}
-
 export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
   const target = parseDockerHost(opts.dockerHost);
   const docker = createDockerClient(target);
@@ -87,23 +59,25 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
   const closing = new AbortController();
   let nodeImage: Promise<string> | null = opts.nodeImage ? Promise.resolve(opts.nodeImage) : null;
 
-  const containerName = (agentId: string) => `pilox-agent-${agentId.replace(/[^a-zA-Z0-9_.-]/g, '-')}`;
   const exitRecordPath = (ref: InstanceRef) => join(ref.logDir, EXIT_RECORD);
 
   /**
    * Starts copying the container's output into ref.logDir (once per container). `catchUp`: only
    * output newer than the log file (a Pilox restarted while the container ran).
    */
-  async function pump(containerId: string, logDir: string, catchUp: boolean): Promise<{ done: Promise<void>; writer: LogWriter }> {
+  function pump(containerId: string, logDir: string, catchUp: boolean): { done: Promise<void>; writer: LogWriter } {
     const existing = pumps.get(containerId);
     if (existing) return existing;
+    // Registered before any await, so two concurrent callers never copy the same output twice.
     const writer = createLogWriter(logDir);
-    const sinceSec = catchUp
-      ? await stat(join(logDir, LOG_FILE)).then((st) => Math.floor(st.mtimeMs / 1000), () => undefined)
-      : undefined;
     const entry = { done: Promise.resolve(), writer };
     pumps.set(containerId, entry);
-    entry.done = pumpLogs(docker, containerId, writer, { ...(sinceSec ? { sinceSec } : {}), signal: closing.signal }).finally(() => {
+    entry.done = (async () => {
+      const sinceSec = catchUp
+        ? await stat(join(logDir, LOG_FILE)).then((st) => Math.floor(st.mtimeMs / 1000), () => undefined)
+        : undefined;
+      await pumpLogs(docker, containerId, writer, { ...(sinceSec ? { sinceSec } : {}), signal: closing.signal });
+    })().finally(() => {
       if (pumps.get(containerId) === entry) pumps.delete(containerId);
     });
     return entry;
@@ -111,7 +85,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
 
   /** Waits (bounded) until the container's output is in logDir, then notes the exit there. */
   async function finishLogs(containerId: string, logDir: string, exit: RuntimeExit): Promise<void> {
-    const p = pumps.get(containerId) ?? (await pump(containerId, logDir, true));
+    const p = pumps.get(containerId) ?? (pump(containerId, logDir, true));
     await Promise.race([p.done, sleep(5000)]);
     p.writer.write('system', `agent ${exit.reason}`);
   }
@@ -192,7 +166,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
     const s = info.State as EngineState;
     if (s.Status === 'paused' || s.Status === 'running' || s.Status === 'restarting') {
       // Re-adoption after a Pilox restart: resume copying its output.
-      if (!pumps.has(ref.id) && !closing.signal.aborted) await pump(ref.id, ref.logDir, true);
+      if (!pumps.has(ref.id) && !closing.signal.aborted) pump(ref.id, ref.logDir, true);
       return { state: s.Status === 'paused' ? 'paused' : 'running' };
     }
     return { state: 'exited', exit: exitFromState(s, stopRequested.has(ref.id)) };
@@ -201,25 +175,23 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
   /** Calls onExit once when the container stops; survives a restart of the engine's API. */
   function watch(ref: InstanceRef, onExit: AgentStartSpec['onExit']): void {
     const p = (async () => {
-      for (let attempt = 0; !closing.signal.aborted; attempt++) {
+      let exit: RuntimeExit | null = null;
+      // Loops because a wait can end early (engine API restarted, or an engine that counts a
+      // pause as "not running"): only an exited or vanished container ends the watch.
+      for (let attempt = 0; !exit; ) {
         try {
           await docker.getContainer(ref.id).wait({ condition: 'not-running', abortSignal: closing.signal });
-          break;
+          attempt = 0;
         } catch (err) {
           if (closing.signal.aborted) return;
-          if (statusOf(err) === 404) break;
-          await sleep(Math.min(500 * 2 ** attempt, 5000));
+          if (statusOf(err) !== 404) await sleep(Math.min(500 * 2 ** attempt++, 5000));
         }
+        if (closing.signal.aborted) return;
+        const state = await inspect(ref).catch(() => null);
+        if (state?.state === 'exited') exit = state.exit;
+        else if (state?.state === 'missing') exit = { exitCode: null, signal: null, reason: 'container disappeared', requested: stopRequested.has(ref.id) };
+        else if (state) await sleep(200); // still running or paused: wait again
       }
-      if (closing.signal.aborted) return;
-      const state = await inspect(ref);
-      const exit: RuntimeExit | null =
-        state.state === 'exited'
-          ? state.exit
-          : state.state === 'missing'
-            ? { exitCode: null, signal: null, reason: 'container disappeared', requested: stopRequested.has(ref.id) }
-            : null;
-      if (!exit) return;
       await finishLogs(ref.id, ref.logDir, exit);
       onExit?.(exit);
     })().catch((err: unknown) => log?.error({ err, agentId: ref.agentId }, 'docker runtime: exit watcher failed'));
@@ -230,73 +202,27 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
   async function start(spec: AgentStartSpec): Promise<InstanceRef> {
     const name = containerName(spec.agentId);
     await prepareDirs(spec);
-    const env: Record<string, string> = {
-      ...spec.env,
-      PILOX_AGENT_SOCKET: `${SANDBOX_SOCKET_DIR}/${AGENT_SOCKET_NAME}`,
-      PILOX_HOST_SOCKET: `${SANDBOX_SOCKET_DIR}/${HOST_SOCKET_NAME}`,
-      PILOX_WORK_DIR: CONTAINER_WORK_DIR,
-    };
-    const binds = [`${spec.socketDir}:${SANDBOX_SOCKET_DIR}:rw`, `${spec.workDir}:${CONTAINER_WORK_DIR}:rw`];
     let image: string;
-    let entrypoint: string[] | undefined;
-    let cmd: string[] | undefined;
-    const p = spec.program;
-    if (p.kind === 'node') {
+    if (spec.program.kind === 'node') {
       nodeImage ??= ensureNodeImage(docker).catch((err: unknown) => {
         nodeImage = null;
         throw err;
       });
       image = await nodeImage;
-      entrypoint = [IMAGE_NODE_PATH];
-      cmd = [p.entry, ...(p.args ?? [])];
-      for (const path of p.readOnlyPaths) binds.push(`${path}:${path}:ro`);
-      env.HOME ??= CONTAINER_WORK_DIR;
     } else {
-      image = p.image;
+      image = spec.program.image;
       await ensureImage(image);
-      cmd = p.cmd;
     }
+    const createOpts = containerOptions(spec, { name, image, uid: opts.uid });
     // The name is per agent, so the engine itself refuses a second copy; a leftover is replaced
     // (its last output kept first).
     const leftover = await docker.getContainer(name).inspect().catch(() => null);
     if (leftover && !pumps.has(leftover.Id)) {
-      const p = await pump(leftover.Id, spec.logDir, true);
+      const p = pump(leftover.Id, spec.logDir, true);
       if (leftover.State.Status !== 'running' && leftover.State.Status !== 'paused') await Promise.race([p.done, sleep(5000)]);
     }
     await removeByName(name);
-    const container = await docker.createContainer({
-      name,
-      Image: image,
-      ...(entrypoint ? { Entrypoint: entrypoint } : {}),
-      ...(cmd ? { Cmd: cmd } : {}),
-      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      User: `${opts.uid}:${opts.uid}`,
-      ...(p.kind === 'node' ? { WorkingDir: CONTAINER_WORK_DIR } : {}),
-      Labels: { [LABEL_AGENT]: spec.agentId, [LABEL_MANAGED]: 'pilox', 'io.pilox.slug': spec.slug },
-      NetworkDisabled: true,
-      HostConfig: {
-        NetworkMode: 'none',
-        Binds: binds,
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges'],
-        ReadonlyRootfs: true,
-        Tmpfs: { '/tmp': 'rw,noexec,nosuid,nodev,size=64m,mode=1777' },
-        Memory: spec.limits.memoryMb * 1024 * 1024,
-        MemorySwap: spec.limits.memoryMb * 1024 * 1024, // no swap: the limit is the limit
-        CpuShares: spec.limits.cpuShares,
-        PidsLimit: spec.limits.pids,
-        // Explicit rlimits: engine defaults (1M files) can exceed what the host allows, and a
-        // program never needs more than this; pids are bounded by PidsLimit anyway.
-        Ulimits: [
-          { Name: 'nofile', Soft: 4096, Hard: 4096 },
-          { Name: 'nproc', Soft: 8192, Hard: 8192 },
-        ],
-        // A tiny init as pid 1 forwards SIGTERM (node as pid 1 would ignore it) and reaps zombies.
-        Init: true,
-        RestartPolicy: { Name: 'no' },
-        IpcMode: 'private',
-      },
-    });
+    const container = await docker.createContainer(createOpts);
     try {
       await container.start();
     } catch (err) {
@@ -312,7 +238,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
       logDir: spec.logDir,
       startedAt: new Date().toISOString(),
     };
-    await pump(container.id, spec.logDir, false);
+    pump(container.id, spec.logDir, false);
     watch(ref, spec.onExit);
     log?.info({ agentId: spec.agentId, container: container.id.slice(0, 12), image }, 'docker runtime: started');
     return ref;

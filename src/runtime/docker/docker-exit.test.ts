@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exitFromState } from './docker-runtime.js';
+import { exitFromState } from './docker-exit.js';
 
 describe('exitFromState', () => {
   it('reports an exit code', () => {
