@@ -169,6 +169,52 @@ describe.skipIf(!!skipReason)('docker runtime driver', () => {
     expect(kept.at(-1)).toMatchObject({ stream: 'system', line: 'agent stopped' });
   }, 120_000);
 
+  it('still reports a crash that happens after a pause and resume', async () => {
+    const exits: RuntimeExit[] = [];
+    const { ref } = await startNode(join(PROBE_DIR, 'probe.mjs'), PROBE_DIR, { args: ['tick'], exits });
+    await runtime.pause(ref);
+    await new Promise((r) => setTimeout(r, 500));
+    await runtime.resume(ref);
+    await runtime.docker.getContainer(ref.id).kill({ signal: 'SIGKILL' });
+    await waitFor(() => exits.length > 0 || undefined, 60_000);
+    expect(exits).toEqual([{ exitCode: null, signal: 'SIGKILL', reason: 'killed by SIGKILL', requested: false }]);
+  }, 120_000);
+
+  it('after a Pilox restart, keeps copying logs without a gap and stops the container', async () => {
+    const first = createDockerRuntime({ dockerHost, uid: UID, nodeImage: testImage });
+    const dir = join(base, `adopt-${process.pid}`);
+    const ref = await first.start({
+      agentId: `adopt-${process.pid}-${Date.now().toString(36)}`,
+      slug: 'adopt',
+      program: { kind: 'node', entry: join(PROBE_DIR, 'probe.mjs'), args: ['tick'], readOnlyPaths: [PROBE_DIR] },
+      env: {},
+      limits: { memoryMb: 128, cpuShares: 512, pids: 32 },
+      workDir: join(dir, 'work'),
+      socketDir: join(dir, 'sock'),
+      logDir: join(dir, 'logs'),
+    });
+    running.push(ref);
+    await new Promise((r) => setTimeout(r, 1000));
+    first.close(); // Pilox dies; the container keeps ticking
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = createDockerRuntime({ dockerHost, uid: UID, nodeImage: testImage });
+    try {
+      expect(await second.inspect(ref)).toEqual({ state: 'running' });
+      await new Promise((r) => setTimeout(r, 500));
+      await second.stop(ref, { graceMs: 1000 });
+      const ticks = new Set<number>();
+      for await (const l of second.logs(ref, { tail: 10_000 })) {
+        const m = /^probe: tick (\d+)$/.exec(l.line);
+        if (m) ticks.add(Number(m[1]));
+      }
+      const max = Math.max(...ticks);
+      expect(max).toBeGreaterThan(10);
+      for (let i = 1; i <= max; i++) expect(ticks.has(i), `tick ${i} missing`).toBe(true);
+    } finally {
+      second.close();
+    }
+  }, 120_000);
+
   it('kills a program that allocates past its memory limit', async () => {
     const exits: RuntimeExit[] = [];
     const { ref } = await startNode(join(PROBE_DIR, 'probe.mjs'), PROBE_DIR, { args: ['hog'], memoryMb: 64, exits });
