@@ -28,6 +28,7 @@ import { usersRoutes } from '../modules/users/users.routes.js';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { secretsRoutes } from '../modules/secrets/secrets.routes.js';
+import { agentsRoutes } from '../modules/agents/agents.routes.js';
 import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { a2aRoutes } from '../modules/a2a/a2a.routes.js';
 
@@ -154,6 +155,7 @@ export async function buildApp(c: Container): Promise<App> {
   await app.register(secretsRoutes, { secrets: c.secrets });
   await app.register(settingsRoutes, { settings: c.settings });
   await app.register(a2aRoutes, { a2a: c.a2a });
+  await app.register(agentsRoutes, { agents: c.agents });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
