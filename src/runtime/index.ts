@@ -1,4 +1,5 @@
-// Builds the drivers this machine can offer. The docker driver plugs in here when it lands.
+// Builds the drivers this machine can offer (docker: reported unavailable, with the reason, when
+// no engine answers at DOCKER_HOST).
 import type { Logger } from '../lib/logger.js';
 import { createDockerRuntime } from './docker/docker-runtime.js';
 import { createProcessDriver } from './process-driver.js';
