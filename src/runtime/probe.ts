@@ -27,7 +27,8 @@ export async function waitForCard(socketPath: string, opts: { timeoutMs: number;
     if (await probeCard(socketPath, Math.min(2000, Math.max(deadline - Date.now(), 1)))) return true;
     if (opts.isAlive && !(await opts.isAlive())) return false;
     await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 100);
+    // Short: a node program takes tens of ms to listen, and each poll costs one connect().
+    delay = Math.min(delay * 2, 20);
   }
   return false;
 }
