@@ -1,12 +1,13 @@
 // The docker runtime driver against a real Docker-API engine (CI: podman's compat service started
 // by scripts/podman-service.sh; DOCKER_HOST points at it). Skips, saying why, when none answers.
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerRuntime, type DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { ensureNodeImage } from '../../src/runtime/docker/node-image.js';
+import { pinAgentSocket } from '../../src/runtime/agent-socket.js';
 import { describeRuntimeContract } from '../../src/runtime/runtime.contract.js';
 import type { AgentStartSpec, InstanceRef, LogLine, RuntimeExit } from '../../src/runtime/runtime.js';
 import { getCard, sendText, waitFor } from './docker-helpers.js';
@@ -265,6 +266,30 @@ describe.skipIf(!!skipReason)('docker runtime driver', () => {
     expect(await readFile(join(spec.workDir, 'probe-x'), 'utf8')).toBe('written from inside');
     expect((await stat(join(spec.workDir, 'probe-x'))).uid).toBe(UID);
     await expect(stat(join(PROBE_DIR, 'probe-x'))).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 120_000);
+
+  it('an agent can plant a symlink as its agent.sock; pinAgentSocket refuses it', async () => {
+    // A socket only Pilox should reach (stands for another agent's pilox.sock or the engine API).
+    const privatePath = join(base, `private-${process.pid}.sock`);
+    const priv = createServer((s) => s.end('private\n'));
+    await new Promise<void>((r) => priv.listen(privatePath, r));
+    try {
+      const { ref } = await startNode(join(PROBE_DIR, 'probe.mjs'), PROBE_DIR, { args: ['plant', privatePath] });
+      expect(await probeResult(ref)).toEqual({ plant: 'ok' });
+      const endpoint = runtime.endpoint(ref);
+      if (endpoint.kind !== 'unix') throw new Error('unix endpoint expected');
+      // The threat is real: a plain connect() follows the link to the private socket…
+      const reached = await new Promise<string>((resolve) => {
+        const c = connect(endpoint.socketPath);
+        c.on('data', (d) => resolve(String(d).trim()));
+        c.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      });
+      expect(reached).toBe('private');
+      // …and the pinned connect refuses it.
+      expect(() => pinAgentSocket(endpoint.socketPath)).toThrow(/symlink/);
+    } finally {
+      await new Promise<void>((r) => priv.close(() => r()));
+    }
   }, 120_000);
 
   it('runs an image agent with the image as given, and a restarted Pilox can find and stop it', async () => {

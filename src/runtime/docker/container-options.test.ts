@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentStartSpec } from '../runtime.js';
-import { containerName, containerOptions } from './container-options.js';
+import { containerName, containerOptions, parseHardLimits } from './container-options.js';
 
 const base: AgentStartSpec = {
   agentId: 'a1',
@@ -62,5 +62,25 @@ describe('containerOptions', () => {
   it('refuses paths that would change the bind syntax', () => {
     expect(() => containerOptions({ ...base, workDir: '/data/a:b' }, { name: 'n', image: 'i', uid: 1 })).toThrow(/cannot bind/);
     expect(() => containerOptions({ ...base, socketDir: 'relative/dir' }, { name: 'n', image: 'i', uid: 1 })).toThrow(/cannot bind/);
+  });
+
+  it('uses the rlimits it is given (lowered to the host hard limits by the driver)', () => {
+    const o = containerOptions(base, { name: 'n', image: 'i', uid: 1, rlimits: { nofile: 1024, nproc: 500 } });
+    expect(o.HostConfig?.Ulimits).toEqual([
+      { Name: 'nofile', Soft: 1024, Hard: 1024 },
+      { Name: 'nproc', Soft: 500, Hard: 500 },
+    ]);
+  });
+});
+
+describe('parseHardLimits', () => {
+  it('reads the hard column of /proc/<pid>/limits', () => {
+    const text = [
+      'Limit                     Soft Limit           Hard Limit           Units     ',
+      'Max processes             7000                 7500                 processes ',
+      'Max open files            1024                 unlimited            files     ',
+    ].join('\n');
+    expect(parseHardLimits(text)).toEqual({ nproc: 7500, nofile: Infinity });
+    expect(parseHardLimits('')).toEqual({});
   });
 });

@@ -10,11 +10,32 @@ export const LABEL_AGENT = 'io.pilox.agent-id';
 export const LABEL_MANAGED = 'io.pilox.managed-by';
 export const LABEL_SLUG = 'io.pilox.slug';
 
+export interface Rlimits {
+  nofile: number;
+  nproc: number;
+}
+/** What an agent needs; lowered to the host's hard limits (an engine without CAP_SYS_RESOURCE cannot raise them). */
+export const WANTED_RLIMITS: Rlimits = { nofile: 4096, nproc: 8192 };
+
+/** `Max processes` / `Max open files` hard limits from /proc/<pid>/limits text; unlimited → Infinity. */
+export function parseHardLimits(text: string): Partial<Rlimits> {
+  const out: Partial<Rlimits> = {};
+  for (const [label, key] of [['Max processes', 'nproc'], ['Max open files', 'nofile']] as const) {
+    const m = new RegExp(`^${label}\\s+\\S+\\s+(\\S+)`, 'm').exec(text);
+    if (m) out[key] = m[1] === 'unlimited' ? Infinity : Number(m[1]);
+  }
+  return out;
+}
+
 export function containerName(agentId: string): string {
   return `pilox-agent-${agentId.replace(/[^a-zA-Z0-9_.-]/g, '-')}`;
 }
 
-export function containerOptions(spec: AgentStartSpec, o: { name: string; image: string; uid: number }): Docker.ContainerCreateOptions {
+export function containerOptions(
+  spec: AgentStartSpec,
+  o: { name: string; image: string; uid: number; rlimits?: Rlimits },
+): Docker.ContainerCreateOptions {
+  const rl = o.rlimits ?? WANTED_RLIMITS;
   const p = spec.program;
   const roPaths = p.kind === 'node' ? p.readOnlyPaths : [];
   // `src:dst:mode` has no escaping: a ':' in a path would change what gets mounted.
@@ -56,11 +77,12 @@ export function containerOptions(spec: AgentStartSpec, o: { name: string; image:
       MemorySwap: memory, // no swap: the limit is the limit
       CpuShares: spec.limits.cpuShares,
       PidsLimit: spec.limits.pids,
-      // Explicit rlimits: engine defaults (1M files) can exceed what the host allows, and a
-      // program never needs more than this; pids are bounded by PidsLimit anyway.
+      // Explicit rlimits: engine defaults (1M files, 4M processes) can exceed what the host
+      // allows, and a program never needs more. nproc counts every process of the uid on the
+      // host (all agents share it); PidsLimit is the per-agent bound.
       Ulimits: [
-        { Name: 'nofile', Soft: 4096, Hard: 4096 },
-        { Name: 'nproc', Soft: 8192, Hard: 8192 },
+        { Name: 'nofile', Soft: rl.nofile, Hard: rl.nofile },
+        { Name: 'nproc', Soft: rl.nproc, Hard: rl.nproc },
       ],
       // A tiny init as pid 1 forwards SIGTERM (node as pid 1 would ignore it) and reaps zombies.
       Init: true,

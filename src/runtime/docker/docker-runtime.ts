@@ -24,7 +24,7 @@ import { createDockerClient, describeTarget, parseDockerHost } from './docker-cl
 import { exitFromState, type EngineState } from './docker-exit.js';
 import { LogDemuxer, pumpLogs } from './docker-logs.js';
 import { createLogWriter, LOG_FILE, readLogs, type LogWriter } from '../log-files.js';
-import { containerName, containerOptions } from './container-options.js';
+import { containerName, containerOptions, parseHardLimits, WANTED_RLIMITS, type Rlimits } from './container-options.js';
 import { ensureNodeImage } from './node-image.js';
 
 const EXIT_RECORD = 'docker-exit.json';
@@ -88,6 +88,22 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
     const p = pumps.get(containerId) ?? (pump(containerId, logDir, true));
     await Promise.race([p.done, sleep(5000)]);
     p.writer.write('system', `agent ${exit.reason}`);
+  }
+
+  let rlimits: Promise<Rlimits> | null = null;
+  /** Pilox runs on the engine's host (the binds require it), so its own hard limits are the host's. */
+  function hostRlimits(): Promise<Rlimits> {
+    rlimits ??= readFile('/proc/self/limits', 'utf8').then(
+      (text) => {
+        const hard = parseHardLimits(text);
+        return {
+          nofile: Math.min(WANTED_RLIMITS.nofile, hard.nofile ?? Infinity),
+          nproc: Math.min(WANTED_RLIMITS.nproc, hard.nproc ?? Infinity),
+        };
+      },
+      () => WANTED_RLIMITS,
+    );
+    return rlimits;
   }
 
   async function readExitRecord(ref: InstanceRef): Promise<RuntimeExit | null> {
@@ -213,7 +229,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
       image = spec.program.image;
       await ensureImage(image);
     }
-    const createOpts = containerOptions(spec, { name, image, uid: opts.uid });
+    const createOpts = containerOptions(spec, { name, image, uid: opts.uid, rlimits: await hostRlimits() });
     // The name is per agent, so the engine itself refuses a second copy; a leftover is replaced
     // (its last output kept first).
     const leftover = await docker.getContainer(name).inspect().catch(() => null);
