@@ -45,6 +45,12 @@ export type DockerRuntime = AgentRuntime & {
   close(): void;
 };
 
+interface Pump {
+  done: Promise<void>;
+  writer: LogWriter;
+  finished: boolean;
+}
+
 const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number } | null)?.statusCode;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,8 +60,11 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
   const log = opts.logger;
   const stopRequested = new Set<string>();
   const watchers = new Map<string, Promise<void>>();
-  /** Running copies of container output into logDir, by container id. */
-  const pumps = new Map<string, { done: Promise<void>; writer: LogWriter }>();
+  /**
+   * Copies of container output into logDir, by container id. Kept after the copy ends (until the
+   * container is removed) so the same output is never copied twice.
+   */
+  const pumps = new Map<string, Pump>();
   const closing = new AbortController();
   let nodeImage: Promise<string> | null = opts.nodeImage ? Promise.resolve(opts.nodeImage) : null;
 
@@ -65,27 +74,26 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
    * Starts copying the container's output into ref.logDir (once per container). `catchUp`: only
    * output newer than the log file (a Pilox restarted while the container ran).
    */
-  function pump(containerId: string, logDir: string, catchUp: boolean): { done: Promise<void>; writer: LogWriter } {
+  function pump(containerId: string, logDir: string, catchUp: boolean): Pump {
     const existing = pumps.get(containerId);
     if (existing) return existing;
     // Registered before any await, so two concurrent callers never copy the same output twice.
-    const writer = createLogWriter(logDir);
-    const entry = { done: Promise.resolve(), writer };
+    const entry: Pump = { done: Promise.resolve(), writer: createLogWriter(logDir), finished: false };
     pumps.set(containerId, entry);
     entry.done = (async () => {
       const sinceSec = catchUp
         ? await stat(join(logDir, LOG_FILE)).then((st) => Math.floor(st.mtimeMs / 1000), () => undefined)
         : undefined;
-      await pumpLogs(docker, containerId, writer, { ...(sinceSec ? { sinceSec } : {}), signal: closing.signal });
+      await pumpLogs(docker, containerId, entry.writer, { ...(sinceSec ? { sinceSec } : {}), signal: closing.signal });
     })().finally(() => {
-      if (pumps.get(containerId) === entry) pumps.delete(containerId);
+      entry.finished = true;
     });
     return entry;
   }
 
   /** Waits (bounded) until the container's output is in logDir, then notes the exit there. */
   async function finishLogs(containerId: string, logDir: string, exit: RuntimeExit): Promise<void> {
-    const p = pumps.get(containerId) ?? (pump(containerId, logDir, true));
+    const p = pump(containerId, logDir, true); // the running copy, or a catch-up when none ran here
     await Promise.race([p.done, sleep(5000)]);
     p.writer.write('system', `agent ${exit.reason}`);
   }
@@ -182,7 +190,9 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
     const s = info.State as EngineState;
     if (s.Status === 'paused' || s.Status === 'running' || s.Status === 'restarting') {
       // Re-adoption after a Pilox restart: resume copying its output.
-      if (!pumps.has(ref.id) && !closing.signal.aborted) pump(ref.id, ref.logDir, true);
+      // (Also when an earlier copy ended early, e.g. the engine's API restarted.)
+      if (pumps.get(ref.id)?.finished) pumps.delete(ref.id);
+      if (!closing.signal.aborted) pump(ref.id, ref.logDir, true);
       return { state: s.Status === 'paused' ? 'paused' : 'running' };
     }
     return { state: 'exited', exit: exitFromState(s, stopRequested.has(ref.id)) };
@@ -233,11 +243,12 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
     // The name is per agent, so the engine itself refuses a second copy; a leftover is replaced
     // (its last output kept first).
     const leftover = await docker.getContainer(name).inspect().catch(() => null);
-    if (leftover && !pumps.has(leftover.Id)) {
+    if (leftover) {
       const p = pump(leftover.Id, spec.logDir, true);
       if (leftover.State.Status !== 'running' && leftover.State.Status !== 'paused') await Promise.race([p.done, sleep(5000)]);
     }
     await removeByName(name);
+    if (leftover) pumps.delete(leftover.Id);
     const container = await docker.createContainer(createOpts);
     try {
       await container.start();
@@ -283,6 +294,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
       await c.remove({ force: true }).catch((err: unknown) => {
         if (statusOf(err) !== 404) throw err;
       });
+      pumps.delete(ref.id);
     } finally {
       stopRequested.delete(ref.id);
     }
