@@ -28,6 +28,7 @@ import { containerName, containerOptions, parseHardLimits, WANTED_RLIMITS, type 
 import { ensureNodeImage } from './node-image.js';
 
 const EXIT_RECORD = 'docker-exit.json';
+const PULL_TIMEOUT_MS = 5 * 60_000;
 
 export interface DockerRuntimeOptions {
   /** config.DOCKER_HOST; unset → /var/run/docker.sock. */
@@ -132,7 +133,8 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
     }
     let why = 'the engine did not fetch it';
     try {
-      const stream = await docker.pull(image);
+      // Bounded: a start runs under the agent's lifecycle lock, and a registry may hang.
+      const stream = await docker.pull(image, { abortSignal: AbortSignal.timeout(PULL_TIMEOUT_MS) });
       const events = await new Promise<Array<{ error?: string }>>((resolve, reject) =>
         docker.modem.followProgress(stream, (e: Error | null, out: unknown[]) => (e ? reject(e) : resolve(out as never))),
       );
