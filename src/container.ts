@@ -168,6 +168,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       production: config.isProduction,
       allowUnsandboxed: config.PILOX_ALLOW_UNSANDBOXED,
       sandboxUid: config.PILOX_SANDBOX_UID,
+      dockerHost: config.DOCKER_HOST,
       logger: logger.child({ component: 'runtime' }),
     });
   const system = createSystemService({ database, kv, config, runtimes });
