@@ -26,6 +26,8 @@ import { createSettingsService, type SettingsService } from './modules/settings/
 import { createA2aService, type A2aService } from './modules/a2a/a2a.service.js';
 import { unwiredAgentDirectory, type AgentDirectory, type EgressFetch } from './modules/a2a/a2a.ports.js';
 import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
+import { createBilling, type Billing } from './modules/billing/billing.js';
+import type { SpendGuard } from './modules/llm/llm.ports.js';
 
 export interface Container {
   config: Config;
@@ -53,6 +55,10 @@ export interface Container {
   settings: SettingsService;
   /** The A2A gateway; other modules talk to agents through it. */
   a2a: A2aService;
+  /** Wallets, ledger, Stripe webhooks/Checkout/Portal, usage metering (spec §2.1). */
+  billing: Billing;
+  /** Billing's wallet hard stop and spending limit, asked by the LLM gateway before each call. */
+  spendGuard: SpendGuard;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -191,6 +197,24 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     origin: publicOrigin(config),
     egressFetch: overrides.egressFetch ?? ((url, init) => egress.fetch(url, init)),
   });
+  const billing = createBilling({
+    db: database.db,
+    kv,
+    users: identity.users,
+    audit: identity.audit,
+    clock,
+    logger: logger.child({ component: 'billing' }),
+    jobs,
+    settings: {
+      webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      secretKey: config.STRIPE_SECRET_KEY,
+      apiBase: config.STRIPE_API_BASE,
+      subscriptionPriceId: config.STRIPE_SUBSCRIPTION_PRICE_ID,
+      currency: config.BILLING_CURRENCY,
+      usageMinorPer1kTokens: config.BILLING_USAGE_MINOR_PER_1K_TOKENS,
+      origin: publicOrigin(config),
+    },
+  });
 
   const daemons: { stop(): Promise<void> }[] = [];
   return {
@@ -213,12 +237,15 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     secrets,
     settings,
     a2a,
+    billing,
+    spendGuard: billing.spendGuard,
     authenticators: identity.authenticators,
     startupNotices,
     startDaemons() {
       daemons.push(jobs.start());
       scheduleAuditRetention(jobs).catch((err) => logger.error({ err }, 'could not schedule the audit retention job'));
       a2a.startDaemons(jobs).catch((err) => logger.error({ err }, 'a2a: scheduling the purge failed'));
+      billing.startDaemons(jobs).catch((err) => logger.error({ err }, 'billing: scheduling usage metering failed'));
     },
     async close() {
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));

@@ -41,6 +41,27 @@ export function createUsersRepo() {
       return rows[0] ?? null;
     },
 
+    async idByStripeCustomerId(db: DbOrTx, customerId: string): Promise<string | null> {
+      const rows = await db.select({ id: users.id }).from(users).where(eq(users.stripeCustomerId, customerId)).limit(1);
+      return rows[0]?.id ?? null;
+    },
+
+    /** Sets the Stripe customer unless another user already has it; false when nothing changed. */
+    async setStripeCustomerId(db: DbOrTx, id: string, customerId: string): Promise<boolean> {
+      const rows = await db
+        .update(users)
+        .set({ stripeCustomerId: customerId, updatedAt: new Date() })
+        .where(
+          and(
+            eq(users.id, id),
+            sql`${users.stripeCustomerId} is distinct from ${customerId}`,
+            sql`not exists (select 1 from ${users} u2 where u2.stripe_customer_id = ${customerId} and u2.id <> ${id})`,
+          ),
+        )
+        .returning({ id: users.id });
+      return rows.length > 0;
+    },
+
     async touchLogin(db: DbOrTx, id: string, at: Date): Promise<void> {
       await db.update(users).set({ lastLoginAt: at }).where(eq(users.id, id));
     },

@@ -1,0 +1,246 @@
+// POST /api/webhooks/stripe (spec §2.1): verify the signature on the raw body, consult the Kv
+// idempotency hint, then apply the event in ONE transaction (ledger row unique on
+// stripe_event_id + locked wallet update + audit row). Postgres decides; the Kv hint only
+// spares the database work on redeliveries, so losing Redis never double-credits.
+import Stripe from 'stripe';
+import type { Db, DbOrTx } from '../../lib/db/database.js';
+import { AppError, BadRequestError, ServiceUnavailableError } from '../../lib/errors.js';
+import type { Kv } from '../../lib/kv/kv.js';
+import type { Logger } from '../../lib/logger.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { UsersService } from '../users/users.service.js';
+import type { BillingRepo } from './billing.repo.js';
+import type { Movement, WalletService } from './wallet.service.js';
+
+export const STRIPE_SIGNATURE_TOLERANCE_S = 300;
+/** Stripe events are a few KB; anything near this is not a Stripe event. */
+export const STRIPE_WEBHOOK_MAX_BYTES = 256 * 1024;
+export const WEBHOOK_HINT_PREFIX = 'stripe:webhook:event:';
+const HINT_TTL_MS = 7 * 24 * 3600_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type WebhookOutcome =
+  | 'credited'
+  | 'debited'
+  | 'duplicate'
+  | 'unresolved'
+  | 'customer_linked'
+  | 'ignored_invoiced'
+  | 'ignored_zero_amount'
+  | 'ignored_no_match'
+  | 'ignored_type';
+
+type Obj = Record<string, unknown>;
+type Resolution = { userId: string; via: 'metadata.hive_user_id' | 'metadata.user_id' | 'customer' | 'payment_intent' };
+type MoneyEvent = {
+  kind: 'stripe_credit' | 'stripe_refund';
+  direction: 'credit' | 'debit';
+  amountMinor: number;
+  currency: string;
+  customerId: string | null;
+  paymentIntentId: string | null;
+  objectId: string | null;
+  metadata: Obj;
+};
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length <= 255 ? v : null);
+const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+/** Expandable fields arrive as an id or as the expanded object. */
+const idOf = (v: unknown): string | null => str(v) ?? str(obj(v).id);
+const amountOf = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0);
+
+export function createStripeWebhookService(deps: {
+  db: Db;
+  kv: Kv;
+  repo: BillingRepo;
+  wallet: WalletService;
+  users: Pick<UsersService, 'exists' | 'idByStripeCustomerId' | 'setStripeCustomerId'>;
+  audit: Pick<AuditService, 'record'>;
+  logger: Logger;
+  webhookSecret: string | undefined;
+}) {
+  const { db, kv, repo, wallet, users, audit, logger } = deps;
+
+  function verify(rawBody: Buffer | undefined, signature: string | string[] | undefined): Stripe.Event {
+    if (!deps.webhookSecret) throw new ServiceUnavailableError('Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)', 'stripe_webhooks_not_configured');
+    if (typeof signature !== 'string' || signature.length === 0) throw new BadRequestError('Stripe-Signature header is missing', 'STRIPE_SIGNATURE_MISSING');
+    if (signature.length > 4096) throw new BadRequestError('Stripe-Signature header is too long', 'STRIPE_SIGNATURE_INVALID');
+    if (!rawBody || rawBody.length === 0) throw new BadRequestError('Body is empty', 'STRIPE_PAYLOAD_INVALID');
+    let event: Stripe.Event;
+    try {
+      event = Stripe.webhooks.constructEvent(rawBody, signature, deps.webhookSecret, STRIPE_SIGNATURE_TOLERANCE_S);
+    } catch (err) {
+      logger.warn({ event: 'billing.stripe.signature_invalid', reason: (err as Error).message?.slice(0, 200) }, 'billing.stripe.signature_invalid');
+      throw new BadRequestError('Stripe signature verification failed', 'STRIPE_SIGNATURE_INVALID');
+    }
+    if (!str(event?.id) || !str(event?.type) || !event.data || typeof event.data.object !== 'object') {
+      throw new BadRequestError('Not a Stripe event', 'STRIPE_PAYLOAD_INVALID');
+    }
+    return event;
+  }
+
+  async function resolveByMetadata(tx: DbOrTx, metadata: Obj): Promise<Resolution | null> {
+    for (const key of ['hive_user_id', 'user_id'] as const) {
+      const id = str(metadata[key]);
+      if (id && UUID.test(id) && (await users.exists(id, tx))) return { userId: id, via: `metadata.${key}` };
+    }
+    return null;
+  }
+
+  async function resolveUser(tx: DbOrTx, m: MoneyEvent): Promise<Resolution | null> {
+    const byMetadata = await resolveByMetadata(tx, m.metadata);
+    if (byMetadata) return byMetadata;
+    if (m.customerId?.startsWith('cus_')) {
+      const id = await users.idByStripeCustomerId(m.customerId, tx);
+      if (id) return { userId: id, via: 'customer' };
+    }
+    if (m.kind === 'stripe_refund' && m.paymentIntentId) {
+      const id = await repo.userOfPaymentIntent(tx, m.paymentIntentId);
+      if (id) return { userId: id, via: 'payment_intent' };
+    }
+    return null;
+  }
+
+  /** The money an event moves, or an outcome saying why it moves none. */
+  function moneyOf(event: Stripe.Event): MoneyEvent | WebhookOutcome {
+    const o = obj(event.data.object);
+    switch (event.type) {
+      case 'payment_intent.succeeded': {
+        // An invoiced payment is credited by invoice.paid; crediting here too would count it twice.
+        if (o.invoice) return 'ignored_invoiced';
+        const amount = amountOf(o.amount_received) || amountOf(o.amount);
+        if (!amount) return 'ignored_zero_amount';
+        const id = str(o.id);
+        return { kind: 'stripe_credit', direction: 'credit', amountMinor: amount, currency: String(o.currency ?? '').toLowerCase(), customerId: idOf(o.customer), paymentIntentId: id, objectId: id, metadata: obj(o.metadata) };
+      }
+      case 'invoice.paid': {
+        const amount = amountOf(o.amount_paid);
+        if (!amount) return 'ignored_zero_amount';
+        // Subscription invoices carry the subscription's metadata under parent (API 2025+) or subscription_details.
+        const metadata = { ...obj(obj(obj(o.parent).subscription_details).metadata), ...obj(obj(o.subscription_details).metadata), ...obj(o.metadata) };
+        return { kind: 'stripe_credit', direction: 'credit', amountMinor: amount, currency: String(o.currency ?? '').toLowerCase(), customerId: idOf(o.customer), paymentIntentId: idOf(o.payment_intent), objectId: str(o.id), metadata };
+      }
+      case 'refund.created': {
+        const amount = amountOf(o.amount);
+        if (!amount) return 'ignored_zero_amount';
+        return { kind: 'stripe_refund', direction: 'debit', amountMinor: amount, currency: String(o.currency ?? '').toLowerCase(), customerId: null, paymentIntentId: idOf(o.payment_intent), objectId: str(o.id), metadata: obj(o.metadata) };
+      }
+      default:
+        return 'ignored_type';
+    }
+  }
+
+  async function applyMoney(tx: DbOrTx, event: Stripe.Event, m: MoneyEvent): Promise<{ outcome: WebhookOutcome; meta: Obj }> {
+    const who = await resolveUser(tx, m);
+    const reason = !who ? 'user_not_found' : m.currency !== wallet.currency ? 'currency_mismatch' : null;
+    if (reason) {
+      const row = await repo.insertUnresolved(tx, {
+        stripeEventId: event.id,
+        eventType: event.type,
+        reason,
+        direction: m.direction,
+        amountMinor: m.amountMinor,
+        currency: m.currency.slice(0, 16),
+        customerId: m.customerId,
+        paymentIntentId: m.paymentIntentId,
+        details: { objectId: m.objectId, hiveUserId: str(m.metadata.hive_user_id), userId: str(m.metadata.user_id), resolvedUserId: who?.userId ?? null },
+      });
+      return { outcome: row ? 'unresolved' : 'duplicate', meta: { reason, amountMinor: m.amountMinor, currency: m.currency } };
+    }
+    const movement: Movement = {
+      userId: who!.userId,
+      kind: m.kind,
+      direction: m.direction,
+      amountMinor: m.amountMinor,
+      currency: m.currency,
+      stripeEventId: event.id,
+      stripeEventType: event.type,
+      paymentIntentId: m.paymentIntentId,
+      description: m.kind === 'stripe_credit' ? (event.type === 'invoice.paid' ? 'Stripe invoice paid' : 'Stripe payment') : 'Stripe refund',
+      metadata: { objectId: m.objectId, resolvedVia: who!.via, livemode: event.livemode === true },
+      onShortfall: 'clamp',
+    };
+    const r = await wallet.applyMovement(tx, movement);
+    if (!r.applied) return { outcome: 'duplicate', meta: { userId: who!.userId } };
+    return {
+      outcome: m.direction === 'credit' ? 'credited' : 'debited',
+      meta: {
+        userId: who!.userId,
+        resolvedVia: who!.via,
+        amountMinor: r.entry.amountMinor,
+        currency: m.currency,
+        balanceAfterMinor: r.balanceAfterMinor,
+        ledgerEntryId: r.entry.id,
+        ...(r.shortfallMinor > 0 ? { shortfallMinor: r.shortfallMinor } : {}),
+      },
+    };
+  }
+
+  async function linkCustomer(tx: DbOrTx, event: Stripe.Event): Promise<{ outcome: WebhookOutcome; meta: Obj }> {
+    const o = obj(event.data.object);
+    const userId = str(obj(o.metadata).hive_user_id);
+    const customer = idOf(o.customer);
+    if (!userId || !UUID.test(userId) || !customer?.startsWith('cus_') || !(await users.exists(userId, tx))) {
+      return { outcome: 'ignored_no_match', meta: { customerId: customer } };
+    }
+    const changed = await users.setStripeCustomerId(userId, customer, tx);
+    return { outcome: changed ? 'customer_linked' : 'ignored_no_match', meta: { userId, customerId: customer } };
+  }
+
+  async function apply(event: Stripe.Event): Promise<WebhookOutcome> {
+    const money = event.type === 'checkout.session.completed' ? null : moneyOf(event);
+    if (typeof money === 'string' && money === 'ignored_type') return money;
+    const { outcome, meta } = await db.transaction(async (tx) => {
+      const r = money === null ? await linkCustomer(tx, event) : typeof money === 'string' ? { outcome: money, meta: {} } : await applyMoney(tx, event, money);
+      // Duplicates were audited when first applied; everything else leaves one audit row,
+      // committed with the change (audit.record takes the chain lock, so it goes last).
+      if (r.outcome !== 'duplicate') {
+        await audit.record(
+          {
+            action: 'billing.stripe.webhook',
+            actor: null,
+            target: { type: 'stripe_event', id: event.id },
+            outcome: r.outcome === 'unresolved' ? 'failure' : 'success',
+            metadata: { type: event.type, outcome: r.outcome, livemode: event.livemode === true, ...r.meta },
+          },
+          tx,
+        );
+      }
+      return r;
+    });
+    logger.info({ event: `billing.stripe.${outcome}`, stripeEventId: event.id, type: event.type, ...meta }, `billing.stripe.${outcome}`);
+    return outcome;
+  }
+
+  return {
+    /** Handles one delivery; throws AppError (400/503) for what must not be retried as-is. */
+    async handle(rawBody: Buffer | undefined, signature: string | string[] | undefined): Promise<{ received: true; outcome: WebhookOutcome }> {
+      const event = verify(rawBody, signature);
+      const hintKey = WEBHOOK_HINT_PREFIX + event.id;
+      const hint = await kv.get(hintKey).catch((err) => {
+        logger.warn({ err, event: 'billing.stripe.kv_unavailable' }, 'billing.stripe.kv_unavailable');
+        return null;
+      });
+      if (hint) {
+        logger.debug({ event: 'billing.stripe.duplicate', stripeEventId: event.id, via: 'kv' }, 'billing.stripe.duplicate');
+        return { received: true, outcome: 'duplicate' };
+      }
+      let outcome: WebhookOutcome;
+      try {
+        outcome = await apply(event);
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        logger.error({ err, event: 'billing.stripe.failed', stripeEventId: event.id, type: event.type }, 'billing.stripe.failed');
+        throw err;
+      }
+      if (outcome === 'ignored_type') {
+        logger.debug({ event: 'billing.stripe.ignored', stripeEventId: event.id, type: event.type }, 'billing.stripe.ignored');
+      } else {
+        await kv.set(hintKey, outcome, { ttlMs: HINT_TTL_MS }).catch(() => undefined);
+      }
+      return { received: true, outcome };
+    },
+  };
+}
+
+export type StripeWebhookService = ReturnType<typeof createStripeWebhookService>;
