@@ -69,6 +69,10 @@ export function createStripeWebhookService(deps: {
     let event: Stripe.Event;
     try {
       event = Stripe.webhooks.constructEvent(rawBody, signature, deps.webhookSecret, STRIPE_SIGNATURE_TOLERANCE_S);
+      // The library only bounds the past; a timestamp beyond the tolerance ahead is refused too,
+      // so a signed header cannot be minted now for replay later.
+      const ts = Number(/(?:^|,)t=(\d{1,12})(?:,|$)/.exec(signature)?.[1] ?? NaN);
+      if (!(ts <= Date.now() / 1000 + STRIPE_SIGNATURE_TOLERANCE_S)) throw new Error('Timestamp is too far in the future');
     } catch (err) {
       logger.warn({ event: 'billing.stripe.signature_invalid', reason: (err as Error).message?.slice(0, 200) }, 'billing.stripe.signature_invalid');
       throw new BadRequestError('Stripe signature verification failed', 'STRIPE_SIGNATURE_INVALID');
