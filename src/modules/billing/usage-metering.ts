@@ -26,12 +26,13 @@ export interface MeteringCounts {
   free: number;
 }
 
-export function createUsageMetering(deps: { db: Db; repo: BillingRepo; wallet: WalletService; logger: Logger; ratePer1k: number }) {
+export function createUsageMetering(deps: { db: Db; repo: BillingRepo; wallet: WalletService; logger: Logger; ratePer1k: number; batchSize?: number }) {
   const { db, repo, wallet, logger, ratePer1k } = deps;
+  const batchSize = deps.batchSize ?? BATCH;
 
   async function batch(): Promise<MeteringCounts & { claimed: number }> {
     return db.transaction(async (tx) => {
-      const rows = await repo.claimUnbilledUsage(tx, BATCH);
+      const rows = await repo.claimUnbilledUsage(tx, batchSize);
       const counts = { claimed: rows.length, debited: 0, skipped: 0, free: 0 };
       // One lock order (by owner) across concurrent passes, so wallet locks cannot deadlock.
       rows.sort((a, b) => (a.owner_id < b.owner_id ? -1 : a.owner_id > b.owner_id ? 1 : 0));
@@ -75,7 +76,7 @@ export function createUsageMetering(deps: { db: Db; repo: BillingRepo; wallet: W
       total.debited += c.debited;
       total.skipped += c.skipped;
       total.free += c.free;
-      if (c.claimed < BATCH) break;
+      if (c.claimed < batchSize) break;
     }
     if (total.debited + total.skipped > 0) logger.info({ event: 'billing.usage.metered', ...total }, 'billing.usage.metered');
     return total;
