@@ -26,8 +26,12 @@ export function createBillingRepo() {
      * ends: every balance change of a user is serialised on this row.
      */
     async lockWallet(tx: DbOrTx, userId: string, currency: string): Promise<WalletRow> {
-      await tx.insert(userWalletBalances).values({ userId, currency }).onConflictDoNothing();
-      const rows = await tx.select().from(userWalletBalances).where(eq(userWalletBalances.userId, userId)).for('update');
+      // One round trip: ON CONFLICT DO UPDATE takes the row lock like SELECT … FOR UPDATE.
+      const rows = await tx
+        .insert(userWalletBalances)
+        .values({ userId, currency })
+        .onConflictDoUpdate({ target: userWalletBalances.userId, set: { userId: sql`excluded.user_id` } })
+        .returning();
       return rows[0]!;
     },
 

@@ -36,7 +36,7 @@ export function createBilling(deps: {
   db: Db;
   kv: Kv;
   users: Pick<UsersService, 'exists' | 'getById' | 'idByStripeCustomerId' | 'setStripeCustomerId' | 'stripeCustomerId'>;
-  audit: Pick<AuditService, 'record'>;
+  audit: Pick<AuditService, 'record' | 'recordMany'>;
   clock: Clock;
   logger: Logger;
   jobs: JobQueue;

@@ -55,11 +55,14 @@ export function createStripeWebhookService(deps: {
   repo: BillingRepo;
   wallet: WalletService;
   users: Pick<UsersService, 'exists' | 'idByStripeCustomerId' | 'setStripeCustomerId'>;
-  audit: Pick<AuditService, 'record'>;
+  audit: Pick<AuditService, 'recordMany'>;
   logger: Logger;
   webhookSecret: string | undefined;
+  /** Most events applied in one transaction (group commit). */
+  maxGroup?: number;
 }) {
   const { db, kv, repo, wallet, users, audit, logger } = deps;
+  const maxGroup = deps.maxGroup ?? 64;
 
   function verify(rawBody: Buffer | undefined, signature: string | string[] | undefined): Stripe.Event {
     if (!deps.webhookSecret) throw new ServiceUnavailableError('Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)', 'stripe_webhooks_not_configured');
@@ -191,26 +194,80 @@ export function createStripeWebhookService(deps: {
     return { outcome: changed ? 'customer_linked' : 'ignored_no_match', meta: { userId, customerId: customer } };
   }
 
-  async function apply(event: Stripe.Event): Promise<WebhookOutcome> {
-    const money = event.type === 'checkout.session.completed' ? null : moneyOf(event);
-    if (typeof money === 'string' && money === 'ignored_type') return money;
-    const { outcome, meta } = await db.transaction(async (tx) => {
-      const r = money === null ? await linkCustomer(tx, event) : typeof money === 'string' ? { outcome: money, meta: {} } : await applyMoney(tx, event, money);
-      // Duplicates were audited when first applied; everything else leaves one audit row,
-      // committed with the change (audit.record takes the chain lock, so it goes last).
-      if (r.outcome !== 'duplicate') {
-        await audit.record(
-          {
-            action: 'billing.stripe.webhook',
-            actor: null,
-            target: { type: 'stripe_event', id: event.id },
-            outcome: r.outcome === 'unresolved' ? 'failure' : 'success',
-            metadata: { type: event.type, outcome: r.outcome, livemode: event.livemode === true, ...r.meta },
-          },
-          tx,
-        );
+  type Applied = { outcome: WebhookOutcome; meta: Obj };
+
+  async function applyIn(tx: DbOrTx, event: Stripe.Event): Promise<Applied> {
+    if (event.type === 'checkout.session.completed') return linkCustomer(tx, event);
+    const money = moneyOf(event);
+    return typeof money === 'string' ? { outcome: money, meta: {} } : applyMoney(tx, event, money);
+  }
+
+  /**
+   * Applies events in one transaction and commits them with their audit rows. Audit rows go
+   * last (audit.record holds the global chain lock until commit), after every wallet lock, so
+   * this transaction never waits for a wallet while holding the chain.
+   */
+  async function applyAll(events: Stripe.Event[]): Promise<Applied[]> {
+    return db.transaction(async (tx) => {
+      const results: Applied[] = [];
+      for (const event of events) results.push(await applyIn(tx, event));
+      // Duplicates were audited when first applied.
+      await audit.recordMany(
+        results.flatMap((r, i) => {
+          const event = events[i]!;
+          if (r.outcome === 'duplicate') return [];
+          return [
+            {
+              action: 'billing.stripe.webhook',
+              actor: null,
+              target: { type: 'stripe_event', id: event.id },
+              outcome: r.outcome === 'unresolved' ? ('failure' as const) : ('success' as const),
+              metadata: { type: event.type, outcome: r.outcome, livemode: event.livemode === true, ...r.meta },
+            },
+          ];
+        }),
+        tx,
+      );
+      return results;
+    });
+  }
+
+  // Group commit: deliveries arriving while a transaction runs are applied together in the
+  // next one, so the audit chain lock and the commit's fsync are paid once per group rather
+  // than once per event (each event is still all-or-nothing with its audit row). A failed
+  // group is retried event by event, so one bad event cannot fail the others.
+  type Pending = { event: Stripe.Event; resolve: (r: Applied) => void; reject: (err: unknown) => void };
+  const pending: Pending[] = [];
+  let flushing = false;
+
+  async function flush(): Promise<void> {
+    flushing = true;
+    try {
+      while (pending.length > 0) {
+        const group = pending.splice(0, maxGroup);
+        try {
+          const results = await applyAll(group.map((p) => p.event));
+          group.forEach((p, i) => p.resolve(results[i]!));
+        } catch (err) {
+          if (group.length === 1) {
+            group[0]!.reject(err);
+            continue;
+          }
+          for (const p of group) {
+            await applyAll([p.event]).then(([r]) => p.resolve(r!), p.reject);
+          }
+        }
       }
-      return r;
+    } finally {
+      flushing = false;
+    }
+  }
+
+  async function apply(event: Stripe.Event): Promise<WebhookOutcome> {
+    if (moneyOf(event) === 'ignored_type' && event.type !== 'checkout.session.completed') return 'ignored_type';
+    const { outcome, meta } = await new Promise<Applied>((resolve, reject) => {
+      pending.push({ event, resolve, reject });
+      if (!flushing) void flush();
     });
     logger.info({ event: `billing.stripe.${outcome}`, stripeEventId: event.id, type: event.type, ...meta }, `billing.stripe.${outcome}`);
     return outcome;
