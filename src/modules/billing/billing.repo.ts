@@ -1,5 +1,5 @@
 // Drizzle queries of billing only; every method takes the db or a transaction first.
-import { and, asc, count, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../lib/db/database.js';
 import { queryRows } from '../../lib/db/database.js';
 import {
@@ -33,6 +33,42 @@ export function createBillingRepo() {
         .onConflictDoUpdate({ target: userWalletBalances.userId, set: { userId: sql`excluded.user_id` } })
         .returning();
       return rows[0]!;
+    },
+
+    /**
+     * Several wallets at once, created when missing and locked until the transaction ends.
+     * Rows are locked in the order given: callers pass ids sorted, so two transactions
+     * locking overlapping sets cannot deadlock.
+     */
+    async lockWallets(tx: DbOrTx, userIds: string[], currency: string): Promise<WalletRow[]> {
+      return tx
+        .insert(userWalletBalances)
+        .values(userIds.map((userId) => ({ userId, currency })))
+        .onConflictDoUpdate({ target: userWalletBalances.userId, set: { userId: sql`excluded.user_id` } })
+        .returning();
+    },
+
+    async existingEventIds(tx: DbOrTx, ids: string[]): Promise<Set<string>> {
+      const rows = await tx.select({ id: billingLedgerEntries.stripeEventId }).from(billingLedgerEntries).where(inArray(billingLedgerEntries.stripeEventId, ids));
+      return new Set(rows.map((r) => r.id));
+    },
+
+    /** Inserted rows only (a stripe_event_id already present is skipped). */
+    async insertLedgerMany(tx: DbOrTx, rows: NewLedgerEntry[]): Promise<LedgerRow[]> {
+      return tx.insert(billingLedgerEntries).values(rows).onConflictDoNothing({ target: billingLedgerEntries.stripeEventId }).returning();
+    },
+
+    async setBalances(tx: DbOrTx, balances: { userId: string; balanceMinor: number }[], at: Date): Promise<void> {
+      if (balances.length === 1) {
+        await tx.update(userWalletBalances).set({ balanceMinor: balances[0]!.balanceMinor, updatedAt: at }).where(eq(userWalletBalances.userId, balances[0]!.userId));
+        return;
+      }
+      const values = sql.join(
+        balances.map((b) => sql`(${b.userId}::uuid, ${b.balanceMinor}::bigint)`),
+        sql`, `,
+      );
+      await tx.execute(sql`update user_wallet_balances w set balance_minor = v.balance, updated_at = ${at.toISOString()}::timestamptz
+        from (values ${values}) as v(user_id, balance) where w.user_id = v.user_id`);
     },
 
     async setBalance(tx: DbOrTx, userId: string, balanceMinor: number, at: Date): Promise<void> {

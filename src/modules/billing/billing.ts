@@ -35,7 +35,7 @@ export interface WalletView {
 export function createBilling(deps: {
   db: Db;
   kv: Kv;
-  users: Pick<UsersService, 'exists' | 'getById' | 'idByStripeCustomerId' | 'setStripeCustomerId' | 'stripeCustomerId'>;
+  users: Pick<UsersService, 'exists' | 'existingIds' | 'idsByStripeCustomerIds' | 'getById' | 'setStripeCustomerId' | 'stripeCustomerId'>;
   audit: Pick<AuditService, 'record' | 'recordMany'>;
   clock: Clock;
   logger: Logger;

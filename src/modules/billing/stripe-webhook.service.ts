@@ -54,7 +54,7 @@ export function createStripeWebhookService(deps: {
   kv: Kv;
   repo: BillingRepo;
   wallet: WalletService;
-  users: Pick<UsersService, 'exists' | 'idByStripeCustomerId' | 'setStripeCustomerId'>;
+  users: Pick<UsersService, 'exists' | 'existingIds' | 'idsByStripeCustomerIds' | 'setStripeCustomerId'>;
   audit: Pick<AuditService, 'recordMany'>;
   logger: Logger;
   webhookSecret: string | undefined;
@@ -86,28 +86,6 @@ export function createStripeWebhookService(deps: {
     return event;
   }
 
-  async function resolveByMetadata(tx: DbOrTx, metadata: Obj): Promise<Resolution | null> {
-    for (const key of ['hive_user_id', 'user_id'] as const) {
-      const id = str(metadata[key]);
-      if (id && UUID.test(id) && (await users.exists(id, tx))) return { userId: id, via: `metadata.${key}` };
-    }
-    return null;
-  }
-
-  async function resolveUser(tx: DbOrTx, m: MoneyEvent): Promise<Resolution | null> {
-    const byMetadata = await resolveByMetadata(tx, m.metadata);
-    if (byMetadata) return byMetadata;
-    if (m.customerId?.startsWith('cus_')) {
-      const id = await users.idByStripeCustomerId(m.customerId, tx);
-      if (id) return { userId: id, via: 'customer' };
-    }
-    if (m.kind === 'stripe_refund' && m.paymentIntentId) {
-      const id = await repo.userOfPaymentIntent(tx, m.paymentIntentId);
-      if (id) return { userId: id, via: 'payment_intent' };
-    }
-    return null;
-  }
-
   /** The money an event moves, or an outcome saying why it moves none. */
   function moneyOf(event: Stripe.Event): MoneyEvent | WebhookOutcome {
     const o = obj(event.data.object);
@@ -137,52 +115,6 @@ export function createStripeWebhookService(deps: {
     }
   }
 
-  async function applyMoney(tx: DbOrTx, event: Stripe.Event, m: MoneyEvent): Promise<{ outcome: WebhookOutcome; meta: Obj }> {
-    const who = await resolveUser(tx, m);
-    const reason = !who ? 'user_not_found' : m.currency !== wallet.currency ? 'currency_mismatch' : null;
-    if (reason) {
-      const row = await repo.insertUnresolved(tx, {
-        stripeEventId: event.id,
-        eventType: event.type,
-        reason,
-        direction: m.direction,
-        amountMinor: m.amountMinor,
-        currency: m.currency.slice(0, 16),
-        customerId: m.customerId,
-        paymentIntentId: m.paymentIntentId,
-        details: { objectId: m.objectId, hiveUserId: str(m.metadata.hive_user_id), userId: str(m.metadata.user_id), resolvedUserId: who?.userId ?? null },
-      });
-      return { outcome: row ? 'unresolved' : 'duplicate', meta: { reason, amountMinor: m.amountMinor, currency: m.currency } };
-    }
-    const movement: Movement = {
-      userId: who!.userId,
-      kind: m.kind,
-      direction: m.direction,
-      amountMinor: m.amountMinor,
-      currency: m.currency,
-      stripeEventId: event.id,
-      stripeEventType: event.type,
-      paymentIntentId: m.paymentIntentId,
-      description: m.kind === 'stripe_credit' ? (event.type === 'invoice.paid' ? 'Stripe invoice paid' : 'Stripe payment') : 'Stripe refund',
-      metadata: { objectId: m.objectId, resolvedVia: who!.via, livemode: event.livemode === true },
-      onShortfall: 'clamp',
-    };
-    const r = await wallet.applyMovement(tx, movement);
-    if (!r.applied) return { outcome: 'duplicate', meta: { userId: who!.userId } };
-    return {
-      outcome: m.direction === 'credit' ? 'credited' : 'debited',
-      meta: {
-        userId: who!.userId,
-        resolvedVia: who!.via,
-        amountMinor: r.entry.amountMinor,
-        currency: m.currency,
-        balanceAfterMinor: r.balanceAfterMinor,
-        ledgerEntryId: r.entry.id,
-        ...(r.shortfallMinor > 0 ? { shortfallMinor: r.shortfallMinor } : {}),
-      },
-    };
-  }
-
   async function linkCustomer(tx: DbOrTx, event: Stripe.Event): Promise<{ outcome: WebhookOutcome; meta: Obj }> {
     const o = obj(event.data.object);
     const userId = str(obj(o.metadata).hive_user_id);
@@ -196,26 +128,112 @@ export function createStripeWebhookService(deps: {
 
   type Applied = { outcome: WebhookOutcome; meta: Obj };
 
-  async function applyIn(tx: DbOrTx, event: Stripe.Event): Promise<Applied> {
-    if (event.type === 'checkout.session.completed') return linkCustomer(tx, event);
-    const money = moneyOf(event);
-    return typeof money === 'string' ? { outcome: money, meta: {} } : applyMoney(tx, event, money);
+  /**
+   * Resolves and applies money events in `tx`. Users are looked up for the whole group at
+   * once: metadata.hive_user_id, then metadata.user_id (existing users only), then the
+   * customer (users.stripe_customer_id), then for refunds the user credited for the same
+   * PaymentIntent (earlier in this group or in the ledger).
+   */
+  async function applyMoney(tx: DbOrTx, items: { event: Stripe.Event; m: MoneyEvent }[]): Promise<Applied[]> {
+    const candidates = items.flatMap(({ m }) => [str(m.metadata.hive_user_id), str(m.metadata.user_id)]).filter((x): x is string => !!x && UUID.test(x));
+    const customers = items.map(({ m }) => m.customerId).filter((c): c is string => !!c?.startsWith('cus_'));
+    const existing = await users.existingIds(candidates, tx);
+    const byCustomer = await users.idsByStripeCustomerIds(customers, tx);
+    const creditedPaymentIntents = new Map<string, string>();
+    const results: Applied[] = new Array(items.length);
+    const movements: { index: number; movement: Movement; via: Resolution['via'] }[] = [];
+    for (const [index, { event, m }] of items.entries()) {
+      let who: Resolution | null = null;
+      for (const key of ['hive_user_id', 'user_id'] as const) {
+        const id = str(m.metadata[key]);
+        if (!who && id && existing.has(id)) who = { userId: id, via: `metadata.${key}` };
+      }
+      if (!who && m.customerId && byCustomer.has(m.customerId)) who = { userId: byCustomer.get(m.customerId)!, via: 'customer' };
+      if (!who && m.kind === 'stripe_refund' && m.paymentIntentId) {
+        const id = creditedPaymentIntents.get(m.paymentIntentId) ?? (await repo.userOfPaymentIntent(tx, m.paymentIntentId));
+        if (id) who = { userId: id, via: 'payment_intent' };
+      }
+      const reason = !who ? 'user_not_found' : m.currency !== wallet.currency ? 'currency_mismatch' : null;
+      if (reason) {
+        const row = await repo.insertUnresolved(tx, {
+          stripeEventId: event.id,
+          eventType: event.type,
+          reason,
+          direction: m.direction,
+          amountMinor: m.amountMinor,
+          currency: m.currency.slice(0, 16),
+          customerId: m.customerId,
+          paymentIntentId: m.paymentIntentId,
+          details: { objectId: m.objectId, hiveUserId: str(m.metadata.hive_user_id), userId: str(m.metadata.user_id), resolvedUserId: who?.userId ?? null },
+        });
+        results[index] = { outcome: row ? 'unresolved' : 'duplicate', meta: { reason, amountMinor: m.amountMinor, currency: m.currency } };
+        continue;
+      }
+      if (m.direction === 'credit' && m.paymentIntentId) creditedPaymentIntents.set(m.paymentIntentId, who!.userId);
+      movements.push({
+        index,
+        via: who!.via,
+        movement: {
+          userId: who!.userId,
+          kind: m.kind,
+          direction: m.direction,
+          amountMinor: m.amountMinor,
+          currency: m.currency,
+          stripeEventId: event.id,
+          stripeEventType: event.type,
+          paymentIntentId: m.paymentIntentId,
+          description: m.kind === 'stripe_credit' ? (event.type === 'invoice.paid' ? 'Stripe invoice paid' : 'Stripe payment') : 'Stripe refund',
+          metadata: { objectId: m.objectId, resolvedVia: who!.via, livemode: event.livemode === true },
+          onShortfall: 'clamp',
+        },
+      });
+    }
+    const applied = await wallet.applyMovements(tx, movements.map((x) => x.movement));
+    for (const [i, { index, movement, via }] of movements.entries()) {
+      const r = applied[i]!;
+      results[index] = !r.applied
+        ? { outcome: 'duplicate', meta: { userId: movement.userId } }
+        : {
+            outcome: movement.direction === 'credit' ? 'credited' : 'debited',
+            meta: {
+              userId: movement.userId,
+              resolvedVia: via,
+              amountMinor: r.entry.amountMinor,
+              currency: movement.currency,
+              balanceAfterMinor: r.balanceAfterMinor,
+              ledgerEntryId: r.entry.id,
+              ...(r.shortfallMinor > 0 ? { shortfallMinor: r.shortfallMinor } : {}),
+            },
+          };
+    }
+    return results;
   }
 
   /**
-   * Applies events in one transaction and commits them with their audit rows. Audit rows go
-   * last (audit.record holds the global chain lock until commit), after every wallet lock, so
-   * this transaction never waits for a wallet while holding the chain.
+   * Applies events in one transaction and commits them with their audit rows. Customer links
+   * go first (a payment in the same group may resolve through them); audit rows go last
+   * (audit.recordMany holds the global chain lock until commit), after every wallet lock.
    */
   async function applyAll(events: Stripe.Event[]): Promise<Applied[]> {
     return db.transaction(async (tx) => {
-      const results: Applied[] = [];
-      for (const event of events) results.push(await applyIn(tx, event));
+      const results: (Applied | undefined)[] = new Array(events.length);
+      const money: { index: number; event: Stripe.Event; m: MoneyEvent }[] = [];
+      for (const [index, event] of events.entries()) {
+        if (event.type === 'checkout.session.completed') {
+          results[index] = await linkCustomer(tx, event);
+          continue;
+        }
+        const m = moneyOf(event);
+        if (typeof m === 'string') results[index] = { outcome: m, meta: {} };
+        else money.push({ index, event, m });
+      }
+      const moved = await applyMoney(tx, money);
+      money.forEach(({ index }, i) => (results[index] = moved[i]));
       // Duplicates were audited when first applied.
       await audit.recordMany(
         results.flatMap((r, i) => {
           const event = events[i]!;
-          if (r.outcome === 'duplicate') return [];
+          if (!r || r.outcome === 'duplicate') return [];
           return [
             {
               action: 'billing.stripe.webhook',
@@ -228,7 +246,7 @@ export function createStripeWebhookService(deps: {
         }),
         tx,
       );
-      return results;
+      return results as Applied[];
     });
   }
 

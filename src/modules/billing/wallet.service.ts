@@ -6,7 +6,7 @@ import type { Db, DbOrTx } from '../../lib/db/database.js';
 import { NotFoundError } from '../../lib/errors.js';
 import type { SpendDecision, SpendGuard } from '../llm/llm.ports.js';
 import type { UsersService } from '../users/users.service.js';
-import type { BillingRepo } from './billing.repo.js';
+import type { BillingRepo, NewLedgerEntry } from './billing.repo.js';
 import type { LedgerRow, WalletRow } from './billing.tables.js';
 
 export type LedgerKind = 'stripe_credit' | 'stripe_refund' | 'usage_debit' | 'admin_assignment';
@@ -90,36 +90,75 @@ export function createWalletService(deps: {
 }) {
   const { db, repo, clock, currency } = deps;
 
-  async function applyMovement(tx: DbOrTx, m: Movement): Promise<MovementResult> {
-    if (!Number.isSafeInteger(m.amountMinor) || m.amountMinor < 0) throw new Error(`invalid amount ${m.amountMinor}`);
-    const wallet = await repo.lockWallet(tx, m.userId, currency);
-    let amount = m.amountMinor;
-    let shortfall = 0;
-    if (m.direction === 'debit' && amount > wallet.balanceMinor) {
-      if (m.onShortfall === 'refuse') return { applied: false, reason: 'insufficient_balance', balanceMinor: wallet.balanceMinor };
-      shortfall = amount - wallet.balanceMinor;
-      amount = wallet.balanceMinor;
-    }
-    const balanceAfter = m.direction === 'credit' ? wallet.balanceMinor + amount : wallet.balanceMinor - amount;
+  /**
+   * Applies movements in order, in `tx`: locks every wallet involved (sorted, one statement),
+   * skips ids already in the ledger (or earlier in the list), writes the ledger rows and the
+   * new balances. Results are in the order of `ms`.
+   */
+  async function applyMovements(tx: DbOrTx, ms: Movement[]): Promise<MovementResult[]> {
+    if (ms.length === 0) return [];
+    for (const m of ms) if (!Number.isSafeInteger(m.amountMinor) || m.amountMinor < 0) throw new Error(`invalid amount ${m.amountMinor}`);
+    const userIds = [...new Set(ms.map((m) => m.userId))].sort();
+    const wallets = await repo.lockWallets(tx, userIds, currency);
+    const balance = new Map(wallets.map((w) => [w.userId, w.balanceMinor]));
+    // Read under the wallet locks: a concurrent duplicate of the same user waited above.
+    const seen = await repo.existingEventIds(tx, [...new Set(ms.map((m) => m.stripeEventId))]);
     const now = clock.now();
-    const entry = await repo.insertLedger(tx, {
-      userId: m.userId,
-      kind: m.kind,
-      direction: m.direction,
-      amountMinor: amount,
-      currency: m.currency,
-      balanceAfterMinor: balanceAfter,
-      stripeEventId: m.stripeEventId,
-      stripeEventType: m.stripeEventType ?? null,
-      paymentIntentId: m.paymentIntentId ?? null,
-      description: m.description,
-      metadata: { ...m.metadata, ...(shortfall > 0 ? { requestedMinor: m.amountMinor, shortfallMinor: shortfall } : {}) },
-      createdAt: now,
+    const pending: { index: number; row: NewLedgerEntry; shortfall: number }[] = [];
+    const results: (MovementResult | null)[] = ms.map((m, index) => {
+      const before = balance.get(m.userId)!;
+      if (seen.has(m.stripeEventId)) return { applied: false, reason: 'duplicate', balanceMinor: before };
+      let amount = m.amountMinor;
+      let shortfall = 0;
+      if (m.direction === 'debit' && amount > before) {
+        if (m.onShortfall === 'refuse') return { applied: false, reason: 'insufficient_balance', balanceMinor: before };
+        shortfall = amount - before;
+        amount = before;
+      }
+      const after = m.direction === 'credit' ? before + amount : before - amount;
+      balance.set(m.userId, after);
+      seen.add(m.stripeEventId);
+      pending.push({
+        index,
+        shortfall,
+        row: {
+          userId: m.userId,
+          kind: m.kind,
+          direction: m.direction,
+          amountMinor: amount,
+          currency: m.currency,
+          balanceAfterMinor: after,
+          stripeEventId: m.stripeEventId,
+          stripeEventType: m.stripeEventType ?? null,
+          paymentIntentId: m.paymentIntentId ?? null,
+          description: m.description,
+          metadata: { ...m.metadata, ...(shortfall > 0 ? { requestedMinor: m.amountMinor, shortfallMinor: shortfall } : {}) },
+          createdAt: now,
+        },
+      });
+      return null;
     });
-    // A concurrent duplicate waited on the wallet lock above; the unique index then refuses it.
-    if (!entry) return { applied: false, reason: 'duplicate', balanceMinor: wallet.balanceMinor };
-    await repo.setBalance(tx, m.userId, balanceAfter, now);
-    return { applied: true, entry, balanceAfterMinor: balanceAfter, shortfallMinor: shortfall };
+    if (pending.length === 0) return results as MovementResult[];
+    const inserted = await repo.insertLedgerMany(tx, pending.map((p) => p.row));
+    if (inserted.length !== pending.length) {
+      // An id was written by a transaction that did not hold our wallet lock (a user resolved
+      // differently in between). With one movement it is simply a duplicate; with several the
+      // computed balances are void: fail, and the caller retries one by one.
+      if (ms.length === 1) return [{ applied: false, reason: 'duplicate', balanceMinor: wallets[0]!.balanceMinor }];
+      throw new Error('ledger conflict in a grouped movement; retry one by one');
+    }
+    const byEvent = new Map(inserted.map((r) => [r.stripeEventId, r]));
+    for (const p of pending) {
+      const entry = byEvent.get(p.row.stripeEventId)!;
+      results[p.index] = { applied: true, entry, balanceAfterMinor: entry.balanceAfterMinor, shortfallMinor: p.shortfall };
+    }
+    const changed = userIds.filter((id) => pending.some((p) => p.row.userId === id));
+    await repo.setBalances(tx, changed.map((userId) => ({ userId, balanceMinor: balance.get(userId)! })), now);
+    return results as MovementResult[];
+  }
+
+  async function applyMovement(tx: DbOrTx, m: Movement): Promise<MovementResult> {
+    return (await applyMovements(tx, [m]))[0]!;
   }
 
   async function wallet(userId: string): Promise<{ balanceMinor: number; currency: string; updatedAt: string | null }> {
@@ -175,7 +214,7 @@ export function createWalletService(deps: {
     },
   };
 
-  return { applyMovement, wallet, ledger, limits, setLimits, spendGuard, currency };
+  return { applyMovement, applyMovements, wallet, ledger, limits, setLimits, spendGuard, currency };
 }
 
 export type WalletService = ReturnType<typeof createWalletService>;

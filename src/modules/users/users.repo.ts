@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ilike, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../lib/db/database.js';
 import type { Role } from '../../http/access.js';
 import { users, type UserRow } from './users.tables.js';
@@ -39,6 +39,18 @@ export function createUsersRepo() {
         .where(eq(users.id, id))
         .returning();
       return rows[0] ?? null;
+    },
+
+    async existingIds(db: DbOrTx, ids: string[]): Promise<string[]> {
+      if (ids.length === 0) return [];
+      const rows = await db.select({ id: users.id }).from(users).where(inArray(users.id, ids));
+      return rows.map((r) => r.id);
+    },
+
+    async idsByStripeCustomerIds(db: DbOrTx, customerIds: string[]): Promise<{ id: string; customerId: string }[]> {
+      if (customerIds.length === 0) return [];
+      const rows = await db.select({ id: users.id, customerId: users.stripeCustomerId }).from(users).where(inArray(users.stripeCustomerId, customerIds));
+      return rows.map((r) => ({ id: r.id, customerId: r.customerId! }));
     },
 
     async idByStripeCustomerId(db: DbOrTx, customerId: string): Promise<string | null> {

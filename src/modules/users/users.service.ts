@@ -246,6 +246,17 @@ export function createUsersService(deps: { db: Db; kv: Kv; audit: AuditService; 
       return repo.setStripeCustomerId(tx, id, customerId);
     },
 
+    /** Billing (many events at once): which of `ids` are existing users' ids. */
+    async existingIds(ids: string[], tx: DbOrTx = db): Promise<Set<string>> {
+      return new Set(await repo.existingIds(tx, [...new Set(ids.filter((id) => UUID.test(id)))]));
+    },
+
+    /** Billing (many events at once): Stripe customer id → user id, for those linked to a user. */
+    async idsByStripeCustomerIds(customerIds: string[], tx: DbOrTx = db): Promise<Map<string, string>> {
+      const rows = await repo.idsByStripeCustomerIds(tx, [...new Set(customerIds)]);
+      return new Map(rows.map((r) => [r.customerId, r.id]));
+    },
+
     /** Billing: whether `id` is an existing user's id (metadata.hive_user_id resolution). */
     async exists(id: string, tx: DbOrTx = db): Promise<boolean> {
       return UUID.test(id) && (await repo.byId(tx, id)) !== null;
