@@ -90,7 +90,7 @@ export async function run(): Promise<void> {
     server = await startProcess(['--import', 'tsx', join(root, 'bench/stripe-server.ts')], {
       PORT: '0',
       DATABASE_URL: dbUrl,
-      STRIPE_WEBHOOK_SECRET: SECRET, NOAUDIT: process.env.NOAUDIT ?? '',
+      STRIPE_WEBHOOK_SECRET: SECRET,
       ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: redisPrefix } : {}),
     });
     const db = new pg.Client({ connectionString: dbUrl });

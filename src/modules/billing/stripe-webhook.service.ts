@@ -60,9 +60,12 @@ export function createStripeWebhookService(deps: {
   webhookSecret: string | undefined;
   /** Most events applied in one transaction (group commit). */
   maxGroup?: number;
+  /** Groups in flight at once: the next group is prepared while the previous one commits. */
+  maxConcurrentGroups?: number;
 }) {
   const { db, kv, repo, wallet, users, audit, logger } = deps;
   const maxGroup = deps.maxGroup ?? 64;
+  const maxFlushers = deps.maxConcurrentGroups ?? 2;
 
   function verify(rawBody: Buffer | undefined, signature: string | string[] | undefined): Stripe.Event {
     if (!deps.webhookSecret) throw new ServiceUnavailableError('Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)', 'stripe_webhooks_not_configured');
@@ -256,10 +259,10 @@ export function createStripeWebhookService(deps: {
   // group is retried event by event, so one bad event cannot fail the others.
   type Pending = { event: Stripe.Event; resolve: (r: Applied) => void; reject: (err: unknown) => void };
   const pending: Pending[] = [];
-  let flushing = false;
+  let flushing = 0;
 
   async function flush(): Promise<void> {
-    flushing = true;
+    flushing++;
     try {
       while (pending.length > 0) {
         const group = pending.splice(0, maxGroup);
@@ -277,7 +280,7 @@ export function createStripeWebhookService(deps: {
         }
       }
     } finally {
-      flushing = false;
+      flushing--;
     }
   }
 
@@ -285,7 +288,7 @@ export function createStripeWebhookService(deps: {
     if (moneyOf(event) === 'ignored_type' && event.type !== 'checkout.session.completed') return 'ignored_type';
     const { outcome, meta } = await new Promise<Applied>((resolve, reject) => {
       pending.push({ event, resolve, reject });
-      if (!flushing) void flush();
+      if (flushing < maxFlushers) void flush();
     });
     logger.info({ event: `billing.stripe.${outcome}`, stripeEventId: event.id, type: event.type, ...meta }, `billing.stripe.${outcome}`);
     return outcome;
