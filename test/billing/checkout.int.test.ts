@@ -103,6 +103,25 @@ describe('Customer Portal', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('describes every billing route', async () => {
+    const paths = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json().paths;
+    for (const [path, method] of [
+      ['/api/webhooks/stripe', 'post'],
+      ['/api/billing/wallet', 'get'],
+      ['/api/billing/ledger', 'get'],
+      ['/api/billing/limits', 'put'],
+      ['/api/billing/stripe/checkout-session', 'post'],
+      ['/api/billing/stripe/customer-portal', 'post'],
+      ['/api/billing/admin/balances', 'get'],
+      ['/api/billing/admin/unresolved-events', 'get'],
+      ['/api/billing/admin/unresolved-events/{eventId}/assign', 'post'],
+    ] as const) {
+      expect(paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    }
+  });
+});
+
 describe('without STRIPE_SECRET_KEY', () => {
   it('answers 503 STRIPE_NOT_CONFIGURED and reports checkout as disabled', async () => {
     const off = await createTestApp({ database: t.database, kv: t.kv });

@@ -118,6 +118,24 @@ describe('usage metering job', () => {
   }, 120_000);
 });
 
+describe('metering schedule', () => {
+  it('is scheduled by startDaemons and runs from the job queue on its own', async () => {
+    const live = await createTestApp({ database: t.database, kv: t.kv, startDaemons: true, env: { BILLING_USAGE_MINOR_PER_1K_TOKENS: String(RATE) } });
+    try {
+      const u = await createTestUser(live, 'operator');
+      await fund(u.user.id, 100);
+      const id = await insertUsage(u.user.id, 1000, 0);
+      const deadline = Date.now() + 60_000;
+      while ((await statusOf([id]))[id] === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect((await statusOf([id]))[id]).toBe('debited');
+      const s = await queryRows<{ every_ms: number }>(t.database.db, sql`select every_ms from job_schedules where name = ${METERING_QUEUE}`);
+      expect(s).toHaveLength(1);
+    } finally {
+      await live.close();
+    }
+  }, 120_000);
+});
+
 describe('spend guard and limits', () => {
   it('refuses with BILLING_WALLET_EMPTY when the hard stop is on and the wallet is empty', async () => {
     const u = await createTestUser(t, 'operator');
