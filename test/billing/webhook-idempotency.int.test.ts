@@ -73,4 +73,16 @@ describe('webhook idempotency', () => {
     // Grouped transactions append their audit rows with audit.recordMany: the chain still verifies.
     expect(await t.container.audit.verify()).toMatchObject({ ok: true });
   }, 120_000);
+
+  it('fails only the bad event of a group: the others are retried one by one and credited', async () => {
+    const u = await createTestUser(t, 'viewer');
+    const good = Array.from({ length: 12 }, () => paymentIntentSucceeded({ amount: 10, metadata: { hive_user_id: u.user.id } }));
+    // Signed, so it passes verification, but PostgreSQL refuses the NUL byte in its ids.
+    const poison = paymentIntentSucceeded({ id: 'pi_\u0000bad', amount: 10, metadata: { hive_user_id: u.user.id } });
+    const answers = await Promise.all([...good.slice(0, 6), poison, ...good.slice(6)].map((e) => deliver(t, e)));
+    expect(answers.filter((r) => r.statusCode === 200).map((r) => r.json().outcome)).toEqual(Array(12).fill('credited'));
+    expect(answers[6]!.statusCode).toBe(500);
+    expect(await balanceOf(t, u.user.id)).toBe(120);
+    expect((await rowsFor(poison.id)).ledger).toBe(0);
+  }, 120_000);
 });
