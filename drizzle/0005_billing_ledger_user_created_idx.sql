@@ -1,5 +1,6 @@
 CREATE TABLE "billing_ledger_entries" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"seq" bigserial NOT NULL,
 	"user_id" uuid NOT NULL,
 	"kind" text NOT NULL,
 	"direction" text NOT NULL,

@@ -70,6 +70,18 @@ describe('webhook idempotency', () => {
       sql`select sum(case when direction = 'credit' then amount_minor else -amount_minor end) as s from billing_ledger_entries where user_id = ${u.user.id}`,
     );
     expect(Number(sum!.s)).toBe(11_500);
+    // In ledger order, each row's balance_after follows from the previous one (grouped rows included).
+    const rows = await queryRows<{ direction: string; amount_minor: string; balance_after_minor: string }>(
+      t.database.db,
+      sql`select direction, amount_minor, balance_after_minor from billing_ledger_entries where user_id = ${u.user.id} order by created_at, seq`,
+    );
+    let running = 0;
+    for (const r of rows) {
+      running += (r.direction === 'credit' ? 1 : -1) * Number(r.amount_minor);
+      expect(Number(r.balance_after_minor)).toBe(running);
+    }
+    const api = (await t.app.inject({ method: 'GET', url: '/api/billing/ledger?limit=100', headers: u.headers })).json();
+    expect(api.items.map((i: { balanceAfterMinor: number }) => i.balanceAfterMinor)).toEqual(rows.map((r) => Number(r.balance_after_minor)).reverse());
     // Grouped transactions append their audit rows with audit.recordMany: the chain still verifies.
     expect(await t.container.audit.verify()).toMatchObject({ ok: true });
   }, 120_000);

@@ -99,7 +99,7 @@ export function createBillingRepo() {
         .select({ userId: billingLedgerEntries.userId })
         .from(billingLedgerEntries)
         .where(and(eq(billingLedgerEntries.paymentIntentId, paymentIntentId), eq(billingLedgerEntries.direction, 'credit')))
-        .orderBy(asc(billingLedgerEntries.createdAt))
+        .orderBy(asc(billingLedgerEntries.createdAt), asc(billingLedgerEntries.seq))
         .limit(1);
       return rows[0]?.userId ?? null;
     },
@@ -111,7 +111,7 @@ export function createBillingRepo() {
           .select()
           .from(billingLedgerEntries)
           .where(eq(billingLedgerEntries.userId, userId))
-          .orderBy(desc(billingLedgerEntries.createdAt), desc(billingLedgerEntries.id))
+          .orderBy(desc(billingLedgerEntries.createdAt), desc(billingLedgerEntries.seq))
           .limit(limit)
           .offset(offset),
         db.select({ n: count() }).from(billingLedgerEntries).where(eq(billingLedgerEntries.userId, userId)),

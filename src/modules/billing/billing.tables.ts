@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { users } from '../users/users.tables.js';
 
 /**
@@ -33,6 +33,8 @@ export const billingLedgerEntries = pgTable(
   'billing_ledger_entries',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** Insertion order: rows written by one transaction share created_at, seq keeps their order. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     userId: uuid('user_id').notNull(),
     /** `stripe_credit` | `stripe_refund` | `usage_debit` | `admin_assignment` */
     kind: text('kind').notNull(),
