@@ -87,7 +87,7 @@ export async function run(): Promise<void> {
   const dbUrl = withDatabase(adminUrl, dbName);
   let server: Awaited<ReturnType<typeof startProcess>> | undefined;
   try {
-    server = await startProcess(['--import', 'tsx', join(root, 'bench/stripe-server.ts')], {
+    server = await startProcess([...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), '--import', 'tsx', join(root, 'bench/stripe-server.ts')], {
       PORT: '0',
       DATABASE_URL: dbUrl,
       STRIPE_WEBHOOK_SECRET: SECRET,
