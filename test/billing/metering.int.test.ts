@@ -88,7 +88,7 @@ describe('usage metering job', () => {
     for (let i = 0; i < 20; i++) ids.push(await insertUsage(others.user.id, 500, 500));
     // Eight workers (as on several replicas) taking small batches, so passes interleave on one wallet.
     const workers = Array.from({ length: 8 }, () =>
-      createUsageMetering({ db: t.database.db, repo: createBillingRepo(), wallet: t.container.billing.wallet, logger: t.container.logger, ratePer1k: RATE, batchSize: 3 }),
+      createUsageMetering({ db: t.database.db, repo: createBillingRepo(), wallet: t.container.billing.wallet, users: t.container.users, logger: t.container.logger, ratePer1k: RATE, batchSize: 3 }),
     );
     const passes = await Promise.all(workers.map((w) => w.runOnce()));
     const debited = passes.reduce((n, p) => n + p.debited, 0);
@@ -102,6 +102,16 @@ describe('usage metering job', () => {
     const [neg] = await queryRows<{ n: string }>(t.database.db, sql`select count(*) as n from user_wallet_balances where balance_minor < 0`);
     expect(Number(neg!.n)).toBe(0);
   }, 180_000);
+
+  it('closes rows of a deleted owner as skipped_no_owner without blocking the others', async () => {
+    const gone = randomUUID();
+    const u = await createTestUser(t, 'operator');
+    await fund(u.user.id, 100);
+    const orphan = await insertUsage(gone, 1000, 0);
+    const ok = await insertUsage(u.user.id, 1000, 0);
+    await t.container.billing.metering.runOnce();
+    expect(await statusOf([orphan, ok])).toEqual({ [orphan]: 'skipped_no_owner', [ok]: 'debited' });
+  }, 120_000);
 
   it('marks rows free when metering is off (rate 0), so enabling it later bills only new usage', async () => {
     const off = await createTestApp({ database: t.database, kv: t.kv, env: { BILLING_USAGE_MINOR_PER_1K_TOKENS: '0' } });

@@ -134,6 +134,14 @@ describe('refund.created', () => {
     expect((await auditFor(ev.id))[0]!.metadata.resolvedVia).toBe('payment_intent');
   });
 
+  it('records a refund of a deleted account’s payment as unresolved', async () => {
+    const u = await createTestUser(t, 'viewer');
+    const pi = newId('pi');
+    await ok(paymentIntentSucceeded({ id: pi, amount: 500, metadata: { hive_user_id: u.user.id } }));
+    await t.database.db.execute(sql`delete from users where id = ${u.user.id}`);
+    expect(await ok(refundCreated({ amount: 500, paymentIntent: pi }))).toBe('unresolved');
+  });
+
   it('debits the user named by the refund metadata', async () => {
     const u = await createTestUser(t, 'viewer');
     await ok(paymentIntentSucceeded({ amount: 800, metadata: { hive_user_id: u.user.id } }));

@@ -180,7 +180,7 @@ export function createBillingRepo() {
       return rows.map((r) => ({ id: r.id, owner_id: r.owner_id, tokens: Number(r.tokens) }));
     },
 
-    async markUsage(tx: DbOrTx, id: string, status: 'debited' | 'skipped_insufficient' | 'free'): Promise<void> {
+    async markUsage(tx: DbOrTx, id: string, status: 'debited' | 'skipped_insufficient' | 'skipped_no_owner' | 'free'): Promise<void> {
       await tx.execute(sql`update inference_usage set billing_status = ${status} where id = ${id}`);
     },
   };

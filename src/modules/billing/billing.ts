@@ -48,7 +48,7 @@ export function createBilling(deps: {
   const webhooks = createStripeWebhookService({ db, kv, repo, wallet, users, audit, logger, webhookSecret: settings.webhookSecret });
   const checkout = createStripeCheckoutService({ settings, users, logger });
   const admin = createBillingAdminService({ db, repo, wallet, users, audit, clock, logger });
-  const metering = createUsageMetering({ db, repo, wallet, logger, ratePer1k: settings.usageMinorPer1kTokens });
+  const metering = createUsageMetering({ db, repo, wallet, users, logger, ratePer1k: settings.usageMinorPer1kTokens });
   metering.register(deps.jobs);
 
   return {

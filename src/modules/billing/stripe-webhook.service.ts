@@ -153,8 +153,9 @@ export function createStripeWebhookService(deps: {
       }
       if (!who && m.customerId && byCustomer.has(m.customerId)) who = { userId: byCustomer.get(m.customerId)!, via: 'customer' };
       if (!who && m.kind === 'stripe_refund' && m.paymentIntentId) {
+        // The ledger outlives accounts: the credited user may have been deleted since.
         const id = creditedPaymentIntents.get(m.paymentIntentId) ?? (await repo.userOfPaymentIntent(tx, m.paymentIntentId));
-        if (id) who = { userId: id, via: 'payment_intent' };
+        if (id && (existing.has(id) || (await users.exists(id, tx)))) who = { userId: id, via: 'payment_intent' };
       }
       const reason = !who ? 'user_not_found' : m.currency !== wallet.currency ? 'currency_mismatch' : null;
       if (reason) {

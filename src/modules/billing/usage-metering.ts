@@ -2,11 +2,13 @@
 // inference_usage row, idempotently (stripe_event_id = hive_usage:{id}). A row whose charge
 // exceeds the balance is marked skipped_insufficient and never debited later; usage stays
 // recorded either way. With BILLING_USAGE_MINOR_PER_1K_TOKENS = 0 rows are marked `free`, so
-// turning metering on later bills only new usage.
+// turning metering on later bills only new usage. Rows of a deleted owner are marked
+// skipped_no_owner.
 import type { Db } from '../../lib/db/database.js';
 import type { JobQueue } from '../../lib/jobs/job-queue.js';
 import type { Logger } from '../../lib/logger.js';
 import type { BillingRepo } from './billing.repo.js';
+import type { UsersService } from '../users/users.service.js';
 import type { WalletService } from './wallet.service.js';
 
 export const METERING_QUEUE = 'billing.usage-metering';
@@ -26,7 +28,15 @@ export interface MeteringCounts {
   free: number;
 }
 
-export function createUsageMetering(deps: { db: Db; repo: BillingRepo; wallet: WalletService; logger: Logger; ratePer1k: number; batchSize?: number }) {
+export function createUsageMetering(deps: {
+  db: Db;
+  repo: BillingRepo;
+  wallet: WalletService;
+  users: Pick<UsersService, 'existingIds'>;
+  logger: Logger;
+  ratePer1k: number;
+  batchSize?: number;
+}) {
   const { db, repo, wallet, logger, ratePer1k } = deps;
   const batchSize = deps.batchSize ?? BATCH;
 
@@ -34,10 +44,18 @@ export function createUsageMetering(deps: { db: Db; repo: BillingRepo; wallet: W
     return db.transaction(async (tx) => {
       const rows = await repo.claimUnbilledUsage(tx, batchSize);
       const counts = { claimed: rows.length, debited: 0, skipped: 0, free: 0 };
+      // usage rows have no foreign key: their owner may have been deleted since. Such rows are
+      // closed (a wallet cannot be created for a missing user, and retrying would block the queue).
+      const owners = rows.length > 0 && ratePer1k > 0 ? await deps.users.existingIds(rows.map((r) => r.owner_id), tx) : new Set<string>();
       // One lock order (by owner) across concurrent passes, so wallet locks cannot deadlock.
       rows.sort((a, b) => (a.owner_id < b.owner_id ? -1 : a.owner_id > b.owner_id ? 1 : 0));
       for (const row of rows) {
         const charge = usageChargeMinor(row.tokens, ratePer1k);
+        if (charge > 0 && !owners.has(row.owner_id)) {
+          await repo.markUsage(tx, row.id, 'skipped_no_owner');
+          counts.skipped++;
+          continue;
+        }
         if (charge === 0) {
           await repo.markUsage(tx, row.id, 'free');
           counts.free++;
