@@ -15,6 +15,10 @@ const EGRESS_EXEMPT = [
   // send bytes anywhere else): internal traffic to agents Pilox runs, not user-supplied egress.
   'src/modules/a2a/gateway/socket-fetch.ts',
   'src/modules/a2a/gateway/upstream.ts',
+  // Readiness probe: GET of the agent card on the unix socket Pilox made for the agent.
+  'src/runtime/probe.ts',
+  // Test suite: JSON-RPC calls to the agent on the unix socket the test made.
+  'src/runtime/runtime.contract.ts',
 ];
 const EGRESS_MESSAGE = 'Outbound HTTP goes through the egress guard (container.egress.fetch, src/lib/egress); see docs/development.md.';
 const HTTP_MODULES = ['http', 'https', 'http2', 'node:http', 'node:https', 'node:http2'];
