@@ -26,6 +26,8 @@ import { createSettingsService, type SettingsService } from './modules/settings/
 import { createA2aService, type A2aService } from './modules/a2a/a2a.service.js';
 import type { AgentDirectory, EgressFetch } from './modules/a2a/a2a.ports.js';
 import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
+import { createBilling, type Billing } from './modules/billing/billing.js';
+import type { SpendGuard } from './modules/llm/llm.ports.js';
 import type { AgentHostHandler, ManagedRunner } from './runtime/agent-host.js';
 import { notFoundHostHandler } from './runtime/host-socket.js';
 import { createRuntimes, defaultDriver, type Runtimes } from './runtime/index.js';
@@ -60,6 +62,10 @@ export interface Container {
   settings: SettingsService;
   /** The A2A gateway; other modules talk to agents through it. */
   a2a: A2aService;
+  /** Wallets, ledger, Stripe webhooks/Checkout/Portal, usage metering (spec §2.1). */
+  billing: Billing;
+  /** Billing's wallet hard stop and spending limit, asked by the LLM gateway before each call. */
+  spendGuard: SpendGuard;
   /** The agent registry (CRUD, RBAC, AgentDirectory) and its lifecycle (start/stop…). */
   agents: AgentsService;
   agentLifecycle: AgentLifecycle;
@@ -168,6 +174,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       production: config.isProduction,
       allowUnsandboxed: config.PILOX_ALLOW_UNSANDBOXED,
       sandboxUid: config.PILOX_SANDBOX_UID,
+      dockerHost: config.DOCKER_HOST,
       logger: logger.child({ component: 'runtime' }),
     });
   const system = createSystemService({ database, kv, config, runtimes });
@@ -245,6 +252,24 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     origin: publicOrigin(config),
     egressFetch,
   });
+  const billing = createBilling({
+    db: database.db,
+    kv,
+    users: identity.users,
+    audit: identity.audit,
+    clock,
+    logger: logger.child({ component: 'billing' }),
+    jobs,
+    settings: {
+      webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      secretKey: config.STRIPE_SECRET_KEY,
+      apiBase: config.STRIPE_API_BASE,
+      subscriptionPriceId: config.STRIPE_SUBSCRIPTION_PRICE_ID,
+      currency: config.BILLING_CURRENCY,
+      usageMinorPer1kTokens: config.BILLING_USAGE_MINOR_PER_1K_TOKENS,
+      origin: publicOrigin(config),
+    },
+  });
 
   const daemons: { stop(): Promise<void> }[] = [];
   return {
@@ -267,6 +292,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     secrets,
     settings,
     a2a,
+    billing,
+    spendGuard: billing.spendGuard,
     agents,
     agentLifecycle,
     runtimes,
@@ -276,6 +303,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       daemons.push(jobs.start());
       scheduleAuditRetention(jobs).catch((err) => logger.error({ err }, 'could not schedule the audit retention job'));
       a2a.startDaemons(jobs).catch((err) => logger.error({ err }, 'a2a: scheduling the purge failed'));
+      billing.startDaemons(jobs).catch((err) => logger.error({ err }, 'billing: scheduling usage metering failed'));
       daemons.push(
         startSupervisor({
           repo: agentsRepo,

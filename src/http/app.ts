@@ -31,6 +31,9 @@ import { secretsRoutes } from '../modules/secrets/secrets.routes.js';
 import { agentsRoutes } from '../modules/agents/agents.routes.js';
 import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { a2aRoutes } from '../modules/a2a/a2a.routes.js';
+import { billingRoutes } from '../modules/billing/billing.routes.js';
+import { billingAdminRoutes } from '../modules/billing/billing-admin.routes.js';
+import { stripeWebhookRoutes } from '../modules/billing/stripe-webhook.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -155,6 +158,9 @@ export async function buildApp(c: Container): Promise<App> {
   await app.register(secretsRoutes, { secrets: c.secrets });
   await app.register(settingsRoutes, { settings: c.settings });
   await app.register(a2aRoutes, { a2a: c.a2a });
+  await app.register(stripeWebhookRoutes, { webhooks: c.billing.webhooks });
+  await app.register(billingRoutes, { billing: c.billing });
+  await app.register(billingAdminRoutes, { billing: c.billing });
   await app.register(agentsRoutes, { agents: c.agents });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
