@@ -11,6 +11,7 @@ const SetupPage = lazy(() => import('./pages/setup'));
 const LoginPage = lazy(() => import('./pages/login'));
 const ResetPasswordPage = lazy(() => import('./pages/reset-password'));
 const SystemPage = lazy(() => import('./pages/system'));
+const BillingPage = lazy(() => import('./pages/billing'));
 const AgentsPage = lazy(() => import('./pages/agents/list'));
 const NewAgentPage = lazy(() => import('./pages/agents/new'));
 const AgentDetailPage = lazy(() => import('./pages/agents/detail'));
@@ -42,6 +43,7 @@ const router = createBrowserRouter([
       { path: 'agents/new', element: page(<NewAgentPage />) },
       { path: 'agents/:id', element: page(<AgentDetailPage />) },
       { path: 'system', element: page(<SystemPage />) },
+      { path: 'billing', element: page(<BillingPage />) },
       {
         path: 'settings',
         element: page(<SettingsLayout />),
