@@ -61,6 +61,7 @@ describe.skipIf(skip)('dashboard onboarding (needs /usr/bin/chromium and `npm ru
     await screenshot(page, 'setup-3-done');
     await page.getByRole('button', { name: 'Open the console' }).click();
     await heading('Agents');
+    expect(await page.getByTestId('instance-name').first().textContent()).toBe('E2E instance');
     await page.getByRole('link', { name: 'System' }).click();
     await heading('System');
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();

@@ -2,7 +2,10 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { Menu, Moon, Sun, X } from 'lucide-react';
 import { useTheme } from '../lib/theme';
-import { useMe } from '../lib/auth';
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../lib/api';
+import { hasRole, useMe } from '../lib/auth';
+import type { SecuritySettings } from '../lib/types';
 import { navItems } from '../nav';
 
 function NavList({ onNavigate }: { onNavigate?: () => void }) {
@@ -30,11 +33,27 @@ function NavList({ onNavigate }: { onNavigate?: () => void }) {
   );
 }
 
+/** The instance name is an admin setting (only admins may read it), so only they see it here. */
+function useInstanceName(): string | null {
+  const me = useMe();
+  const settings = useQuery({
+    queryKey: ['settings', 'security'],
+    queryFn: () => api<SecuritySettings>('/api/settings/security'),
+    enabled: hasRole(me.data, 'admin'),
+    staleTime: 60_000,
+  });
+  return settings.data?.instanceName ?? null;
+}
+
 function Brand() {
+  const instance = useInstanceName();
   return (
     <div className="flex items-center gap-2 px-2.5">
       <img src="/favicon.svg" alt="" className="size-6" />
-      <span className="text-base font-semibold tracking-tight">Pilox</span>
+      <span className="min-w-0">
+        <span className="block text-base font-semibold leading-tight tracking-tight">Pilox</span>
+        {instance && <span className="block truncate text-xs text-zinc-500 dark:text-zinc-400" data-testid="instance-name">{instance}</span>}
+      </span>
     </div>
   );
 }
