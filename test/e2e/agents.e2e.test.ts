@@ -1,5 +1,5 @@
 // Agents in the browser: upload the echo package agent, start it, watch its status, logs and
-// stats, pause/resume/stop it; a managed agent without a runner and an import from a blocked
+// stats, pause/resume/stop it; a managed agent is created, and an import from a blocked
 // address show the API's error. Screenshots at 1280 px and 390 px (dark); no console errors.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -95,7 +95,7 @@ describe.skipIf(skip)('dashboard agents (needs /usr/bin/chromium and `npm run bu
     expect(w.errors).toEqual([]);
   });
 
-  it('shows the API error for a managed agent without a runner and a blocked import', async () => {
+  it('creates a managed agent, and shows the API error of a blocked import', async () => {
     await page.goto(`${pilox.url}/agents/new`);
     const form = page.getByRole('tabpanel');
     await form.getByLabel('Name').fill('Helper');
