@@ -1,6 +1,6 @@
 // Agents in the browser: upload the echo package agent, start it, watch its status, logs and
 // stats, pause/resume/stop it; a managed agent is created, and an import from a blocked
-// address show the API's error. Screenshots at 1280 px and 390 px (dark); no console errors.
+// address shows the API's error. Screenshots at 1280 px and 390 px (dark); no console errors.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
