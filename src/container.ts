@@ -26,6 +26,9 @@ import { createSettingsService, type SettingsService } from './modules/settings/
 import { createA2aService, type A2aService } from './modules/a2a/a2a.service.js';
 import { unwiredAgentDirectory, type AgentDirectory, type EgressFetch } from './modules/a2a/a2a.ports.js';
 import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
+import { busRejectionCounter, createHmacBusIntegrity } from './modules/mesh/bus-integrity.js';
+import { createMeshService, type MeshService } from './modules/mesh/mesh.service.js';
+import { FederationConfigError } from './modules/mesh/federation/federation-config.js';
 
 export interface Container {
   config: Config;
@@ -53,6 +56,8 @@ export interface Container {
   settings: SettingsService;
   /** The A2A gateway; other modules talk to agents through it. */
   a2a: A2aService;
+  /** Federation (inbound authenticator, status/directory/proxy) and the WAN ingress. */
+  mesh: MeshService;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -137,10 +142,21 @@ export async function createContainer(config: Config, logger: Logger, overrides:
   const clock = overrides.clock ?? systemClock;
   const jobs = createJobQueue({ db: database.db, logger: logger.child({ component: 'jobs' }) });
   const metrics = createMetricsRegistry();
+  const busRejected = busRejectionCounter(metrics);
   const events = createEventBus({
     kv,
     producer: config.AUTH_URL ? new URL(config.AUTH_URL).host : `pilox-${process.pid}`,
     onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
+    // MESH_BUS_HMAC_SECRET: sign what we publish, drop (and count) what is unsigned or forged.
+    integrity: config.MESH_BUS_HMAC_SECRET
+      ? createHmacBusIntegrity({
+          secret: config.MESH_BUS_HMAC_SECRET,
+          onRejected: (channel, reason, event) => {
+            busRejected.inc({ channel, reason });
+            logger.debug({ channel, reason, type: event.type, producer: event.meshMeta?.producer }, 'mesh bus: message dropped');
+          },
+        })
+      : undefined,
   });
   const system = createSystemService({ database, kv, config });
   const secretBox = createSecretBox({ current: config.ENCRYPTION_KEY, previous: splitKeyList(config.ENCRYPTION_KEY_PREVIOUS) });
@@ -192,6 +208,21 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     egressFetch: overrides.egressFetch ?? ((url, init) => egress.fetch(url, init)),
   });
 
+  let mesh: MeshService;
+  try {
+    mesh = createMeshService({
+      config,
+      events,
+      kv,
+      fetch: (url, init) => egress.fetch(url, init),
+      audit: adaptAuditService(identity.audit),
+      clock,
+    });
+  } catch (err) {
+    if (err instanceof FederationConfigError) throw new StartupError(err.variable, err.message);
+    throw err;
+  }
+
   const daemons: { stop(): Promise<void> }[] = [];
   return {
     config,
@@ -213,7 +244,9 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     secrets,
     settings,
     a2a,
-    authenticators: identity.authenticators,
+    mesh,
+    // Federation first: a request with a federation header is the peer or nothing.
+    authenticators: [mesh.authenticator, ...identity.authenticators],
     startupNotices,
     startDaemons() {
       daemons.push(jobs.start());

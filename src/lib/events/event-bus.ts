@@ -38,10 +38,25 @@ export interface EventBus {
   subscribe(channel: string, handler: EventHandler): Promise<() => Promise<void>>;
 }
 
-export function createEventBus(deps: { kv: Kv; producer: string; onHandlerError?: (err: unknown) => void }): EventBus {
+/**
+ * Message integrity (the mesh module's meshSig): `sign` runs on every published event, and
+ * `verify` on every received one before any handler sees it (false → dropped, counted there).
+ */
+export interface BusIntegrity {
+  sign(channel: string, event: BusEvent): string;
+  verify(channel: string, event: BusEvent): boolean;
+}
+
+export function createEventBus(deps: {
+  kv: Kv;
+  producer: string;
+  onHandlerError?: (err: unknown) => void;
+  integrity?: BusIntegrity;
+}): EventBus {
+  const { integrity } = deps;
   return {
     async publish(channel, type, data, opts = {}) {
-      const event = {
+      const event: BusEvent<typeof data> = {
         type,
         data,
         meshMeta: {
@@ -52,6 +67,7 @@ export function createEventBus(deps: { kv: Kv; producer: string; onHandlerError?
           ts: new Date().toISOString(),
         },
       };
+      if (integrity) event.meshSig = integrity.sign(channel, event);
       await deps.kv.publish(channel, JSON.stringify(event));
       return event;
     },
@@ -64,6 +80,7 @@ export function createEventBus(deps: { kv: Kv; producer: string; onHandlerError?
           return; // not ours: the channel is shared with other producers
         }
         if (typeof event?.type !== 'string' || typeof event.meshMeta?.eventId !== 'string') return;
+        if (integrity && !integrity.verify(ch, event)) return;
         Promise.resolve(handler(event, ch)).catch((err) => deps.onHandlerError?.(err));
       });
     },
