@@ -1,0 +1,140 @@
+// Three Pilox instances federated on loopback (A, B, C; separate databases and Kv): discovery
+// through the egress guard, federated calls and streams through the local proxy, visibility of
+// the peer's agents, and the inbound checks (replay, audience, allowlist, header rules).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDirectory, startEchoAgent, type ChildAgent } from '../helpers/a2a.js';
+import { peerIndex, sendMessage, startInstances, type Instance } from './instances.js';
+import { readSse } from './sse.js';
+
+describe('federation of three instances', () => {
+  let echo: ChildAgent & { socketPath?: string };
+  let all: Instance[];
+  let A: Instance, B: Instance, C: Instance;
+
+  beforeAll(async () => {
+    echo = await startEchoAgent();
+    const directoryOfB = createTestDirectory();
+    const endpoint = { kind: 'unix' as const, socketPath: echo.socketPath! };
+    directoryOfB.add({ slug: 'pub-b', visibility: 'public' }, endpoint);
+    directoryOfB.add({ slug: 'inst-b', visibility: 'instance' }, endpoint);
+    directoryOfB.add({ slug: 'priv-b', visibility: 'private' }, endpoint);
+    all = await startInstances(['A', 'B', 'C'], {
+      directory: (n) => (n === 'B' ? directoryOfB : undefined),
+      // C only federates with a network the others are not on.
+      env: (n): Record<string, string> => (n === 'C' ? { MESH_FEDERATION_INBOUND_ALLOWLIST: '10.0.0.0/8' } : {}),
+    });
+    [A, B, C] = all as [Instance, Instance, Instance];
+  }, 120_000);
+  afterAll(async () => {
+    for (const i of all ?? []) await i.t.close();
+    await echo?.stop();
+  });
+
+  const proxy = (from: Instance, to: Instance, rpc: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${from.base}/api/mesh/federation/proxy/jsonrpc`, {
+      method: 'POST',
+      headers: { ...from.operator.headers, 'content-type': 'application/json', 'a2a-version': '1.0', ...headers },
+      body: JSON.stringify({ peerIndex: peerIndex(from, to, all), rpc }),
+    });
+
+  const direct = (to: Instance, headers: Record<string, string>, body: unknown = sendMessage('hi', 'pub-b')) =>
+    fetch(`${to.base}/api/a2a/jsonrpc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  it('discovers peers: the probe fetches agent cards through the egress guard, the directory serves them without network', async () => {
+    const before = await A.t.app.inject({ method: 'GET', url: '/api/mesh/federation/directory', headers: A.viewer.headers });
+    expect(before.statusCode).toBe(200);
+    expect(before.json().peers.map((p: { origin: string }) => p.origin)).toEqual([B.base, C.base]);
+
+    const viewerProbe = await A.t.app.inject({ method: 'GET', url: '/api/mesh/federation/status?probe=1', headers: A.viewer.headers });
+    expect(viewerProbe.statusCode).toBe(403);
+    const status = await A.t.app.inject({ method: 'GET', url: '/api/mesh/federation/status?probe=1', headers: A.operator.headers });
+    expect(status.statusCode).toBe(200);
+    const body = status.json();
+    expect(body).toMatchObject({ enabled: true, origin: A.base, audience: A.base, jwtAlg: 'HS256', requireJti: true });
+    expect(JSON.stringify(body)).not.toContain('federation-shared-secret');
+    const [toB, toC] = body.peers;
+    expect(toB.probe).toMatchObject({ ok: true, httpStatus: 200, agents: 2 });
+    // C refuses A's address (MESH_FEDERATION_INBOUND_ALLOWLIST).
+    expect(toC.probe).toMatchObject({ ok: false, httpStatus: 403 });
+
+    const dir = await A.t.app.inject({ method: 'GET', url: '/api/mesh/federation/directory', headers: A.viewer.headers });
+    const peerB = dir.json().peers[0];
+    expect(peerB.jsonRpcUrl).toBe(`${B.base}/api/a2a/jsonrpc`);
+    // A peer sees B's public and instance agents, never its private ones.
+    expect(peerB.agents.map((a: { id: string }) => a.id).sort()).toEqual(['inst-b', 'pub-b']);
+  });
+
+  it('calls a peer agent through the local proxy, and streams', async () => {
+    const res = await proxy(A, B, sendMessage('hello from A', 'inst-b'));
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { error?: unknown; result?: unknown };
+    expect(answer.error).toBeUndefined();
+    expect(JSON.stringify(answer.result)).toContain('hello from A');
+
+    const stream = await proxy(A, B, sendMessage('streamed from A', 'pub-b', 'SendStreamingMessage'), { accept: 'text/event-stream' });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const events = await readSse(stream).all();
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.map((e) => e.data).join('')).toContain('streamed from A');
+    expect(events.at(-1)!.data).toContain('TASK_STATE_COMPLETED');
+
+    const audit = await A.t.container.audit.list({ action: 'mesh.federation.proxy', targetId: B.base }, 10);
+    expect(audit.items.length).toBeGreaterThanOrEqual(2);
+    expect(audit.items[0]).toMatchObject({ actorId: A.operator.user.id, targetType: 'federation_peer' });
+  });
+
+  it('does not let a peer reach private agents', async () => {
+    const res = await proxy(A, B, sendMessage('x', 'priv-b'));
+    const answer = (await res.json()) as { error?: unknown };
+    expect(answer.error).toBeDefined();
+    expect(JSON.stringify(answer.error)).toMatch(/AGENT_NOT_FOUND|not found/i);
+  });
+
+  it('refuses a replayed JWT (401) and a token for another audience (401)', async () => {
+    const token = await A.t.container.mesh.jwt.mint(B.base);
+    const first = await direct(B, { 'x-hive-federation-jwt': token });
+    expect(first.status).toBe(200);
+    const replay = await direct(B, { 'x-hive-federation-jwt': token });
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as { error: { data: unknown } }).error.data).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'UNAUTHENTICATED' })]));
+
+    const forC = await A.t.container.mesh.jwt.mint(C.base);
+    const wrongAud = await direct(B, { 'x-hive-federation-jwt': forC });
+    expect(wrongAud.status).toBe(401);
+    expect(await wrongAud.text()).toMatch(/aud/);
+  });
+
+  it('refuses an instance outside the inbound allowlist (403)', async () => {
+    const token = await A.t.container.mesh.jwt.mint(C.base);
+    const res = await direct(C, { 'x-hive-federation-jwt': token });
+    expect(res.status).toBe(403);
+    const viaProxy = await proxy(A, C, sendMessage('x', 'anything'));
+    expect(viaProxy.status).toBe(403);
+  });
+
+  it('applies the header rules: both headers 400, legacy secret off 401, no Bearer fallback', async () => {
+    const token = await A.t.container.mesh.jwt.mint(B.base);
+    const both = await direct(B, { 'x-hive-federation-jwt': token, 'x-hive-federation-secret': 'whatever-it-is' });
+    expect(both.status).toBe(400);
+    const legacy = await direct(B, { 'x-hive-federation-secret': 'federation-shared-secret-for-tests-7f3a9c1e5b' });
+    expect(legacy.status).toBe(401);
+    // A valid operator token does not rescue a bad federation header.
+    const bearer = await direct(B, { ...B.operator.headers, 'x-hive-federation-jwt': 'not-a-jwt' });
+    expect(bearer.status).toBe(401);
+    // Federation credentials are refused outside the A2A surface.
+    const mgmt = await fetch(`${B.base}/api/mesh/federation/status`, { headers: { 'x-hive-federation-jwt': await A.t.container.mesh.jwt.mint(B.base) } });
+    expect(mgmt.status).toBe(401);
+    // A federated principal cannot use the proxy or the WAN ingress either (management API).
+    const ingress = await fetch(`${B.base}/api/mesh/wan/ingress`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hive-federation-jwt': await A.t.container.mesh.jwt.mint(B.base) },
+      body: '{}',
+    });
+    expect(ingress.status).toBe(401);
+  });
+});
