@@ -6,6 +6,7 @@ import { migrateCommand } from './migrate.js';
 import { configCheckCommand } from './config-check.js';
 import { adminCreateCommand, auditVerifyCommand, tokenCreateCommand, usersListCommand } from './identity.js';
 import { keysRotateCommand } from './keys-rotate.js';
+import { wanWorkerCommand } from './mesh.js';
 
 const program = new Command();
 program.name('pilox').description('Self-hosted control plane for AI agents').showHelpAfterError();
@@ -72,5 +73,12 @@ program
   .option('--batch-size <n>', 'values per transaction', '200')
   .option('--max-batches <n>', 'stop after this many batches (exit status 3); run again to continue')
   .action((opts) => runCommand(() => keysRotateCommand(opts)));
+
+program
+  .command('mesh')
+  .description('mesh (federation and WAN) processes')
+  .command('wan-worker')
+  .description('carry mesh.wan.envelope events to NATS JetStream or a webhook (MESH_WAN_REDIS_WORKER_MODE)')
+  .action(() => runCommand(wanWorkerCommand));
 
 await program.parseAsync(process.argv);
