@@ -15,6 +15,9 @@ const EGRESS_EXEMPT = [
   // send bytes anywhere else): internal traffic to agents Pilox runs, not user-supplied egress.
   'src/modules/a2a/gateway/socket-fetch.ts',
   'src/modules/a2a/gateway/upstream.ts',
+  // `pilox gateway` → the operator's own app at GATEWAY_UPSTREAM_URL (config, never request
+  // input; usually a private address the guard would refuse). Only fixed route paths are sent.
+  'src/gateway/upstream.ts',
 ];
 const EGRESS_MESSAGE = 'Outbound HTTP goes through the egress guard (container.egress.fetch, src/lib/egress); see docs/development.md.';
 const HTTP_MODULES = ['http', 'https', 'http2', 'node:http', 'node:https', 'node:http2'];

@@ -31,6 +31,7 @@ import { secretsRoutes } from '../modules/secrets/secrets.routes.js';
 import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { a2aRoutes } from '../modules/a2a/a2a.routes.js';
 import { meshRoutes } from '../modules/mesh/mesh.routes.js';
+import { registerGatewayCheck } from '../modules/mesh/gateway-check.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -104,6 +105,7 @@ export async function buildApp(c: Container): Promise<App> {
   registerErrorHandling(app, await registerWeb(app));
   registerClientIp(app, c.config.HIVE_CLIENT_IP_SOURCE);
   registerSecurityHeaders(app, { origin: publicOrigin(c.config) });
+  registerGatewayCheck(app, c.config.MESH_GATEWAY_INBOUND_SECRET);
   registerAccessControl(app, [...c.authenticators, internalTokenAuthenticator(c.config.HIVE_INTERNAL_TOKEN)]);
   registerCsrfProtection(app, { origin: publicOrigin(c.config) });
   registerApiRateLimit(app, { kv: c.kv, max: c.config.API_RATE_LIMIT_MAX, windowMs: c.config.API_RATE_LIMIT_WINDOW_MS });
