@@ -39,12 +39,20 @@ export interface EventBus {
 }
 
 /**
- * Message integrity (the mesh module's meshSig): `sign` runs on every published event, and
- * `verify` on every received one before any handler sees it (false → dropped, counted there).
+ * Message integrity (the mesh module's meshSig). `seal` turns an event into the wire message
+ * carrying its signature; `open` returns the event of a message only when it is well-formed and
+ * verifies, null otherwise (the implementation counts rejections). Working on the wire string
+ * lets the implementation verify the exact bytes that were signed.
  */
 export interface BusIntegrity {
-  sign(channel: string, event: BusEvent): string;
-  verify(channel: string, event: BusEvent): boolean;
+  seal(channel: string, event: BusEvent): { message: string; meshSig: string };
+  open(channel: string, message: string): BusEvent | null;
+}
+
+/** Messages on our channels that are not events of this bus are ignored (channels are shared). */
+export function isBusEvent(value: unknown): value is BusEvent {
+  const e = value as BusEvent | null;
+  return typeof e?.type === 'string' && typeof e.meshMeta?.eventId === 'string';
 }
 
 export function createEventBus(deps: {
@@ -67,20 +75,29 @@ export function createEventBus(deps: {
           ts: new Date().toISOString(),
         },
       };
-      if (integrity) event.meshSig = integrity.sign(channel, event);
-      await deps.kv.publish(channel, JSON.stringify(event));
+      if (integrity) {
+        const sealed = integrity.seal(channel, event);
+        event.meshSig = sealed.meshSig;
+        await deps.kv.publish(channel, sealed.message);
+      } else {
+        await deps.kv.publish(channel, JSON.stringify(event));
+      }
       return event;
     },
     async subscribe(channel, handler) {
       return deps.kv.subscribe(channel, (message, ch) => {
-        let event: BusEvent;
-        try {
-          event = JSON.parse(message) as BusEvent;
-        } catch {
-          return; // not ours: the channel is shared with other producers
+        let event: BusEvent | null;
+        if (integrity) {
+          event = integrity.open(ch, message);
+        } else {
+          try {
+            event = JSON.parse(message) as BusEvent;
+          } catch {
+            return; // not ours: the channel is shared with other producers
+          }
+          if (!isBusEvent(event)) return;
         }
-        if (typeof event?.type !== 'string' || typeof event.meshMeta?.eventId !== 'string') return;
-        if (integrity && !integrity.verify(ch, event)) return;
+        if (!event) return;
         Promise.resolve(handler(event, ch)).catch((err) => deps.onHandlerError?.(err));
       });
     },

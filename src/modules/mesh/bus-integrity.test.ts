@@ -37,9 +37,34 @@ describe('meshSig', () => {
     const good = await bus.publish('ch', 'good', { x: 1 });
     const forged = { ...good, data: { x: 2 } };
     await kv.publish('ch', JSON.stringify(forged));
-    await expect.poll(() => rejected.length).toBe(3);
-    expect(seen.map((e) => e.type)).toEqual(['good']);
-    expect(rejected.sort()).toEqual(['bad_signature', 'bad_signature', 'unsigned']);
+    // A sidecar signing per the documented input but serializing in its own key order.
+    const meta = { v: 1 as const, producer: 'sidecar', eventId: 'e-9', ts: 'now' };
+    const sidecar = { type: 'sidecar', meshMeta: meta, data: { b: 1, a: [1, { z: 1, y: 2 }] } };
+    await kv.publish('ch', JSON.stringify({ ...sidecar, meshSig: meshSignature(SECRET, 'ch', sidecar) }));
+    // Our wire shape with the signature of another channel.
+    const moved = await bus.publish('elsewhere', 'moved', {});
+    await kv.publish('ch', JSON.stringify(moved));
+    await expect.poll(() => rejected.length).toBe(4);
+    expect(seen.map((e) => e.type)).toEqual(['good', 'sidecar']);
+    expect(rejected.sort()).toEqual(['bad_signature', 'bad_signature', 'bad_signature', 'unsigned']);
     await kv.close();
+  });
+});
+
+describe('canonicalJson', () => {
+  it('matches JSON.stringify of a key-sorted copy on awkward values', () => {
+    const sortDeep = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sortDeep)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortDeep((v as Record<string, unknown>)[k])]))
+          : v;
+    const samples: unknown[] = [
+      { 'quo"te': 'a\\b', nl: 'x\ny', uni: 'héllo ✓', ctrl: '\u0001', long: 'z'.repeat(300) },
+      { n: [1, -0, 1.5e300, NaN, Infinity], b: [true, false, null], u: [undefined, () => 1], d: new Date(0) },
+      { nested: { b: { d: 1, c: [{ y: 1, x: 2 }] }, a: '' }, empty: {}, arr: [] },
+      'top', 42, null,
+    ];
+    for (const v of samples) expect(canonicalJson(v)).toBe(JSON.stringify(sortDeep(JSON.parse(JSON.stringify(v)))));
   });
 });
