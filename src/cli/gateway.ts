@@ -30,9 +30,7 @@ export async function gatewayCommand(): Promise<void> {
     kv,
     upstream,
   });
-  const address = await app.listen({ port: config.GATEWAY_PORT, host: config.HOST });
-  process.stdout.write(`pilox gateway listening on ${address} → ${config.GATEWAY_UPSTREAM_URL} (rate limits: ${kv.kind})\n`);
-  if (kv.kind === 'memory') process.stdout.write('  per-IP limits are per process: set GATEWAY_RATE_LIMIT_REDIS_URL to share them between replicas\n');
+  // Signal handlers first: a supervisor may stop us the moment we report ready.
   const shutdown = () => {
     void (async () => {
       await app.close();
@@ -43,4 +41,7 @@ export async function gatewayCommand(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  const address = await app.listen({ port: config.GATEWAY_PORT, host: config.HOST });
+  process.stdout.write(`pilox gateway listening on ${address} → ${config.GATEWAY_UPSTREAM_URL} (rate limits: ${kv.kind})\n`);
+  if (kv.kind === 'memory') process.stdout.write('  per-IP limits are per process: set GATEWAY_RATE_LIMIT_REDIS_URL to share them between replicas\n');
 }

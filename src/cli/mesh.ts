@@ -3,6 +3,7 @@ import { loadConfig } from '../config.js';
 import { createContainer } from '../container.js';
 import { createLogger } from '../lib/logger.js';
 import { startWanWorkerFor } from '../modules/mesh/wan/wan-worker-config.js';
+import type { WanWorker } from '../modules/mesh/wan/wan-worker.js';
 import { CliError } from './errors.js';
 
 export async function wanWorkerCommand(): Promise<void> {
@@ -12,17 +13,14 @@ export async function wanWorkerCommand(): Promise<void> {
   const container = await createContainer(config, logger, { cli: true });
   if (container.kv.kind !== 'redis') {
     await container.close();
-    throw new CliError('REDIS_URL: the WAN worker reads the app\'s bus, so it needs the same Redis as the app');
+    throw new CliError("REDIS_URL: the WAN worker reads the app's bus, so it needs the same Redis as the app");
   }
-  let worker;
-  try {
-    worker = await startWanWorkerFor(container);
-  } catch (err) {
-    await container.close();
-    throw new CliError(`MESH_WAN_REDIS_WORKER_MODE=${config.MESH_WAN_REDIS_WORKER_MODE}: could not start (${err instanceof Error ? err.message : String(err)})`);
-  }
-  process.stdout.write(`pilox mesh wan-worker: ${config.MESH_WAN_REDIS_WORKER_MODE} mode running\n`);
+  // Signal handlers first: a supervisor may stop us the moment we report ready.
+  let worker: WanWorker | null = null;
+  let stopping = false;
   const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
     void (async () => {
       await worker?.stop().catch((err) => logger.error({ err }, 'wan worker stop failed'));
       await container.close();
@@ -31,4 +29,15 @@ export async function wanWorkerCommand(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  try {
+    worker = await startWanWorkerFor(container);
+  } catch (err) {
+    await container.close();
+    throw new CliError(`MESH_WAN_REDIS_WORKER_MODE=${config.MESH_WAN_REDIS_WORKER_MODE}: could not start (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (stopping) {
+    await worker?.stop();
+    return;
+  }
+  process.stdout.write(`pilox mesh wan-worker: ${config.MESH_WAN_REDIS_WORKER_MODE} mode running\n`);
 }
