@@ -174,6 +174,21 @@ export async function createContainer(config: Config, logger: Logger, overrides:
   const stopSettingsListener = await settings.listenForChanges();
   const egress = createEgressGuard({ config, allowlist: () => settings.egressAllowlist(), logger: logger.child({ component: 'egress' }) });
   const secrets = createSecretsService({ db: database.db, secretsRepo: createSecretsRepo(database.db), secretBox, audit: adaptAuditService(identity.audit), clock });
+  let mesh: MeshService;
+  try {
+    mesh = createMeshService({
+      config,
+      events,
+      kv,
+      fetch: (url, init) => egress.fetch(url, init),
+      audit: adaptAuditService(identity.audit),
+      clock,
+    });
+  } catch (err) {
+    if (err instanceof FederationConfigError) throw new StartupError(err.variable, err.message);
+    throw err;
+  }
+
   let taskStore;
   try {
     taskStore = await openTaskStore(config, database.db);
@@ -198,30 +213,16 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       federationRateLimit: { max: config.MESH_FEDERATION_RATE_LIMIT_MAX, windowMs: config.MESH_FEDERATION_RATE_LIMIT_WINDOW_MS },
       upstreamTimeoutMs: config.A2A_UPSTREAM_TIMEOUT_MS,
     },
-    directory: overrides.agentDirectory ?? unwiredAgentDirectory,
+    // Peer agents (MESH_FEDERATION_*) join the local ones as remote agents `fed<i>--<slug>`.
+    directory: mesh.federatedDirectory(overrides.agentDirectory ?? unwiredAgentDirectory),
     taskStore,
     db: database.db,
     kv,
     jobs,
     logger,
     origin: publicOrigin(config),
-    egressFetch: overrides.egressFetch ?? ((url, init) => egress.fetch(url, init)),
+    egressFetch: mesh.federatedFetch(overrides.egressFetch ?? ((url, init) => egress.fetch(url, init))),
   });
-
-  let mesh: MeshService;
-  try {
-    mesh = createMeshService({
-      config,
-      events,
-      kv,
-      fetch: (url, init) => egress.fetch(url, init),
-      audit: adaptAuditService(identity.audit),
-      clock,
-    });
-  } catch (err) {
-    if (err instanceof FederationConfigError) throw new StartupError(err.variable, err.message);
-    throw err;
-  }
 
   const daemons: { stop(): Promise<void> }[] = [];
   return {

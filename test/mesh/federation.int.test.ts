@@ -3,7 +3,7 @@
 // the peer's agents, and the inbound checks (replay, audience, allowlist, header rules).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDirectory, startEchoAgent, type ChildAgent } from '../helpers/a2a.js';
-import { peerIndex, sendMessage, startInstances, type Instance } from './instances.js';
+import { FEDERATION_SECRET, peerIndex, sendMessage, startInstances, type Instance } from './instances.js';
 import { readSse } from './sse.js';
 
 describe('federation of three instances', () => {
@@ -20,8 +20,13 @@ describe('federation of three instances', () => {
     directoryOfB.add({ slug: 'priv-b', visibility: 'private' }, endpoint);
     all = await startInstances(['A', 'B', 'C'], {
       directory: (n) => (n === 'B' ? directoryOfB : undefined),
-      // C only federates with a network the others are not on.
-      env: (n): Record<string, string> => (n === 'C' ? { MESH_FEDERATION_INBOUND_ALLOWLIST: '10.0.0.0/8' } : {}),
+      // C only federates with a network the others are not on; B still accepts the legacy header.
+      env: (n): Record<string, string> =>
+        n === 'C'
+          ? { MESH_FEDERATION_INBOUND_ALLOWLIST: '10.0.0.0/8' }
+          : n === 'B'
+            ? { MESH_FEDERATION_INBOUND_ALLOW_LEGACY_SECRET: 'true' }
+            : {},
     });
     [A, B, C] = all as [Instance, Instance, Instance];
   }, 120_000);
@@ -88,6 +93,39 @@ describe('federation of three instances', () => {
     expect(audit.items[0]).toMatchObject({ actorId: A.operator.user.id, targetType: 'federation_peer' });
   });
 
+  it('makes peer agents first-class: listed, called and streamed through our own A2A endpoints', async () => {
+    // After the probe (first test), A's platform card lists B's visible agents under local slugs.
+    const card = await fetch(`${A.base}/.well-known/agent-card.json`, { headers: { ...A.viewer.headers, 'a2a-version': '1.0' } });
+    const skills = ((await card.json()) as { skills: { id: string }[] }).skills.map((s) => s.id).sort();
+    expect(skills).toEqual(['fed0--inst-b', 'fed0--pub-b']);
+    const dir = await A.t.app.inject({ method: 'GET', url: '/api/mesh/federation/directory', headers: A.viewer.headers });
+    expect(dir.json().peers[0].agents.map((a: { localSlug: string }) => a.localSlug).sort()).toEqual(['fed0--inst-b', 'fed0--pub-b']);
+
+    const call = (slug: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${A.base}/a2a/agents/${slug}`, {
+        method: 'POST',
+        headers: { ...A.viewer.headers, 'content-type': 'application/json', 'a2a-version': '1.0', ...headers },
+        body: JSON.stringify(body),
+      });
+    const res = await call('fed0--inst-b', sendMessage('first-class call', 'fed0--inst-b'));
+    const answer = (await res.json()) as { result?: unknown; error?: unknown };
+    expect(answer.error).toBeUndefined();
+    expect(JSON.stringify(answer.result)).toContain('first-class call');
+
+    const stream = await call('fed0--pub-b', sendMessage('first-class stream', 'fed0--pub-b', 'SendStreamingMessage'), { accept: 'text/event-stream' });
+    const events = await readSse(stream).all();
+    expect(events.map((e) => e.data).join('')).toContain('first-class stream');
+    expect(events.at(-1)!.data).toContain('TASK_STATE_COMPLETED');
+
+    // The peer still decides: its private agent is not reachable this way either.
+    const privRes = await call('fed0--priv-b', sendMessage('x', 'fed0--priv-b'));
+    const privText = await privRes.text();
+    expect(privText, `${privRes.status} ${privText}`).toMatch(/not found/i);
+    // And an instance is never a relay: B, federated into A, cannot reach A's peer agents.
+    const relay = await direct(A, { 'x-hive-federation-jwt': await B.t.container.mesh.jwt.mint(A.base) }, sendMessage('x', 'fed1--anything'));
+    expect(JSON.stringify(await relay.json())).toMatch(/not found/i);
+  });
+
   it('does not let a peer reach private agents', async () => {
     const res = await proxy(A, B, sendMessage('x', 'priv-b'));
     const answer = (await res.json()) as { error?: unknown };
@@ -121,8 +159,14 @@ describe('federation of three instances', () => {
     const token = await A.t.container.mesh.jwt.mint(B.base);
     const both = await direct(B, { 'x-hive-federation-jwt': token, 'x-hive-federation-secret': 'whatever-it-is' });
     expect(both.status).toBe(400);
-    const legacy = await direct(B, { 'x-hive-federation-secret': 'federation-shared-secret-for-tests-7f3a9c1e5b' });
-    expect(legacy.status).toBe(401);
+    // Legacy header: refused where not allowed (A), accepted where allowed (B), checked there.
+    const legacyOff = await direct(A, { 'x-hive-federation-secret': FEDERATION_SECRET });
+    expect(legacyOff.status).toBe(401);
+    const legacyOn = await direct(B, { 'x-hive-federation-secret': FEDERATION_SECRET });
+    expect(legacyOn.status).toBe(200);
+    expect(((await legacyOn.json()) as { error?: unknown }).error).toBeUndefined();
+    const legacyWrong = await direct(B, { 'x-hive-federation-secret': `${FEDERATION_SECRET}x` });
+    expect(legacyWrong.status).toBe(401);
     // A valid operator token does not rescue a bad federation header.
     const bearer = await direct(B, { ...B.operator.headers, 'x-hive-federation-jwt': 'not-a-jwt' });
     expect(bearer.status).toBe(401);

@@ -65,6 +65,7 @@ const directorySchema = z.object({
               name: z.string().max(256),
               description: z.string().max(2000).optional(),
               tags: z.array(z.string().max(64)).max(32).optional(),
+              localSlug: z.string().max(160).describe('Call it here: POST /a2a/agents/{localSlug} (or params.tenant)'),
             }),
           )
           .max(500),

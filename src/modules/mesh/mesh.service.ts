@@ -10,6 +10,8 @@ import { parseFederationSettings } from './federation/federation-config.js';
 import { federationAuthenticator } from './federation/federation-authenticator.js';
 import { createFederationJwt } from './federation/federation-jwt.js';
 import { createFederationService, type FederationFetch } from './federation/federation.service.js';
+import type { AgentDirectory, EgressFetch } from '../a2a/a2a.ports.js';
+import { federatedFetch, withFederatedAgents } from './federation/federated-agents.js';
 import { WAN_ENVELOPE_EVENT, type WanEnvelope } from './wan/wan-envelope.js';
 
 export function createMeshService(deps: {
@@ -27,6 +29,10 @@ export function createMeshService(deps: {
 
   return {
     events: deps.events,
+    /** Wrap the A2A gateway's directory: peer agents appear as `fed<i>--<slug>` (remote agents). */
+    federatedDirectory: (inner: AgentDirectory) => withFederatedAgents(inner, { settings, peerAgents: () => federation.peerAgents() }),
+    /** Wrap the A2A gateway's egress fetch: calls to peers carry a fresh federation JWT. */
+    federatedFetch: (base: EgressFetch) => federatedFetch(base, { settings, authHeaders: (o) => federation.authHeaders(o) }),
     federation,
     jwt,
     /** First in the access-control chain (no fallback to other credentials on a federated request). */

@@ -9,6 +9,7 @@ import type { Kv } from '../../../lib/kv/kv.js';
 import type { Principal } from '../../../http/principal.js';
 import type { FederationSettings } from './federation-config.js';
 import type { FederationJwt } from './federation-jwt.js';
+import { federatedSlug } from './federated-agents.js';
 
 export type FederationFetch = (url: string, init?: EgressRequestInit) => Promise<Response>;
 
@@ -113,6 +114,18 @@ export function createFederationService(deps: {
 
   return {
     settings,
+    authHeaders,
+
+    /** Peer agents as the last probe saw them (Kv; no network). */
+    async peerAgents() {
+      return Promise.all(
+        settings.peers.map(async (p) => {
+          const cached = await kv.get(`${DIRECTORY_KEY}${p.origin}`).catch(() => null);
+          const parsed = cached ? (JSON.parse(cached) as { agents: PeerAgent[]; fetchedAt: string }) : null;
+          return { index: p.index, origin: p.origin, agents: parsed?.agents ?? [], fetchedAt: parsed?.fetchedAt ?? null };
+        }),
+      );
+    },
 
     async status(opts: { probe: boolean }) {
       const peers = await Promise.all(
@@ -144,20 +157,14 @@ export function createFederationService(deps: {
 
     /** No network: peers from config, their agents as the last probe saw them. */
     async directory() {
-      const peers = await Promise.all(
-        settings.peers.map(async (p) => {
-          const cached = await kv.get(`${DIRECTORY_KEY}${p.origin}`).catch(() => null);
-          const parsed = cached ? (JSON.parse(cached) as { agents: PeerAgent[]; fetchedAt: string }) : null;
-          return {
-            index: p.index,
-            origin: p.origin,
-            agentCardUrl: agentCardUrl(p.origin),
-            jsonRpcUrl: jsonRpcUrl(p.origin),
-            agents: parsed?.agents ?? [],
-            agentsFetchedAt: parsed?.fetchedAt ?? null,
-          };
-        }),
-      );
+      const peers = (await this.peerAgents()).map((p) => ({
+        index: p.index,
+        origin: p.origin,
+        agentCardUrl: agentCardUrl(p.origin),
+        jsonRpcUrl: jsonRpcUrl(p.origin),
+        agents: p.agents.map((a) => ({ ...a, localSlug: federatedSlug(p.index, a.id) })),
+        agentsFetchedAt: p.fetchedAt,
+      }));
       return { enabled: settings.enabled, peers };
     },
 
