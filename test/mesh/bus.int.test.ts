@@ -28,6 +28,14 @@ describe('signed mesh bus', () => {
     return m.values.filter((v) => v.labels.reason === reason && v.labels.channel === CHANNELS.system).reduce((a, v) => a + v.value, 0);
   }
 
+  it('documents the mesh routes in the OpenAPI document', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    for (const path of ['/api/mesh/events', '/api/mesh/federation/status', '/api/mesh/federation/directory', '/api/mesh/federation/proxy/jsonrpc', '/api/mesh/wan/ingress']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(JSON.stringify(doc.paths['/api/mesh/wan/ingress'].post.requestBody)).toContain('wan-envelope-v1');
+  });
+
   it('drops and counts unsigned and forged messages; signed ones reach subscribers', async () => {
     const seen: BusEvent[] = [];
     const off = await t.container.events.subscribe(CHANNELS.system, (e) => {
