@@ -183,6 +183,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       fetch: (url, init) => egress.fetch(url, init),
       audit: adaptAuditService(identity.audit),
       clock,
+      metrics,
     });
   } catch (err) {
     if (err instanceof FederationConfigError) throw new StartupError(err.variable, err.message);

@@ -70,6 +70,13 @@ describe('inbound federation limits', () => {
     expect(statuses).toEqual([404, 404, 429]);
   });
 
+  it('counts inbound outcomes for operators', async () => {
+    const m = await t.container.metrics.getSingleMetric('pilox_mesh_federation_inbound_total')!.get();
+    const by = Object.fromEntries(m.values.map((v) => [v.labels.outcome, v.value]));
+    // The per-peer 429 comes after authentication (accepted), from the A2A caller policy.
+    expect(by).toMatchObject({ accepted: 4, FEDERATION_IP_NOT_ALLOWED: 1, FEDERATION_JWT_INVALID: 3, RATE_LIMITED: 1 });
+  });
+
   it('refuses federation headers when federation is off', async () => {
     const res = await call(off, '10.0.0.1');
     expect(res.statusCode).toBe(401);

@@ -106,6 +106,40 @@ describe('public JSON-RPC gateway', () => {
     }
   });
 
+  it('two gateways on one counter store enforce one combined limit (in-process, any Kv)', async () => {
+    const upstream = createUpstream({ baseUrl: appBase, timeoutMs: 30_000 });
+    const kv = createMemoryKv();
+    const settings = {
+      rateLimit: { max: 3, windowMs: 60_000 },
+      maxBodyBytes: 8192,
+      requestTimeoutMs: 30_000,
+      inboundSecret: GATEWAY_SECRET,
+      clientIpSource: 'socket' as const,
+    };
+    const gws = [buildGateway({ settings, kv, upstream }).app, buildGateway({ settings, kv, upstream }).app];
+    const urls: string[] = [];
+    for (const g of gws) {
+      await g.listen({ port: 0, host: '127.0.0.1' });
+      urls.push(`http://127.0.0.1:${(g.server.address() as { port: number }).port}`);
+    }
+    try {
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 5; i++) {
+        const res = await post(urls[i % 2]!, sendMessage(`n${i}`, 'pub'));
+        statuses.push(res.status);
+        if (res.status === 429) retryAfter = res.headers.get('retry-after');
+        await res.body?.cancel();
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      expect(Number(retryAfter)).toBeGreaterThan(0);
+    } finally {
+      for (const g of gws) await g.close();
+      await upstream.close();
+      await kv.close();
+    }
+  });
+
   describe.skipIf(!redisUrl)('two gateway processes sharing Redis', () => {
     const prefix = `${inject('redisPrefix') ?? 'pilox:test:'}gw${randomBytes(3).toString('hex')}:`;
     const children: ChildProcess[] = [];

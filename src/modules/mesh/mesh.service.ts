@@ -1,6 +1,8 @@
 // The mesh module: the federation (inbound authenticator, outbound status/directory/proxy) and
 // the WAN ingress. The signed bus itself is wired in the container (bus-integrity.ts).
+import { Counter, type Registry } from 'prom-client';
 import type { Authenticator } from '../../http/plugins/access-control.js';
+import { AppError } from '../../lib/errors.js';
 import type { AuditPort } from '../../lib/audit-port.js';
 import type { Clock } from '../../lib/clock.js';
 import { CHANNELS, type EventBus } from '../../lib/events/event-bus.js';
@@ -21,11 +23,27 @@ export function createMeshService(deps: {
   fetch: FederationFetch;
   audit: AuditPort;
   clock: Clock;
+  metrics?: Registry;
 }) {
   const settings = parseFederationSettings(deps.config);
   const jwt = createFederationJwt({ settings, kv: deps.kv, clock: deps.clock });
   const federation = createFederationService({ settings, jwt, kv: deps.kv, fetch: deps.fetch, audit: deps.audit, clock: deps.clock });
-  const authenticator: Authenticator = federationAuthenticator({ settings, jwt, kv: deps.kv });
+  const inbound = federationAuthenticator({ settings, jwt, kv: deps.kv });
+  const outcomes = deps.metrics ? federationInboundCounter(deps.metrics) : null;
+  // Counted by outcome (the stable error codes): a rise in FEDERATION_JWT_REPLAYED or
+  // FEDERATION_IP_NOT_ALLOWED is worth an alert.
+  const authenticator: Authenticator = outcomes
+    ? async (request) => {
+        try {
+          const principal = await inbound(request);
+          if (principal) outcomes.inc({ outcome: 'accepted' });
+          return principal;
+        } catch (err) {
+          outcomes.inc({ outcome: err instanceof AppError ? err.code : 'error' });
+          throw err;
+        }
+      }
+    : inbound;
 
   return {
     events: deps.events,
@@ -46,6 +64,18 @@ export function createMeshService(deps: {
       return { accepted: true as const, eventId: event.meshMeta.eventId, correlationId: envelope.correlationId };
     },
   };
+}
+
+/** `pilox_mesh_federation_inbound_total{outcome}`: accepted, or the refusal's error code. */
+function federationInboundCounter(registry: Registry): Counter<'outcome'> {
+  const existing = registry.getSingleMetric('pilox_mesh_federation_inbound_total');
+  if (existing) return existing as Counter<'outcome'>;
+  return new Counter({
+    name: 'pilox_mesh_federation_inbound_total',
+    help: 'Requests carrying federation credentials, by outcome (accepted or the error code)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
 }
 
 export type MeshService = ReturnType<typeof createMeshService>;
