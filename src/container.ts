@@ -186,6 +186,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       metrics,
     });
   } catch (err) {
+    if (!overrides.kv) await kv.close();
+    if (!overrides.database) await database.close();
     if (err instanceof FederationConfigError) throw new StartupError(err.variable, err.message);
     throw err;
   }
