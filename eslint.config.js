@@ -15,6 +15,10 @@ const EGRESS_EXEMPT = [
   // send bytes anywhere else): internal traffic to agents Pilox runs, not user-supplied egress.
   'src/modules/a2a/gateway/socket-fetch.ts',
   'src/modules/a2a/gateway/upstream.ts',
+  // Readiness probe: GET of the agent card on the unix socket Pilox made for the agent.
+  'src/runtime/probe.ts',
+  // Test suite: JSON-RPC calls to the agent on the unix socket the test made.
+  'src/runtime/runtime.contract.ts',
   // `pilox gateway` → the operator's own app at GATEWAY_UPSTREAM_URL (config, never request
   // input; usually a private address the guard would refuse). Only fixed route paths are sent.
   'src/gateway/upstream.ts',

@@ -24,11 +24,20 @@ import { createSecretsService, type SecretsService } from './modules/secrets/sec
 import { createSettingsRepo } from './modules/settings/settings.repo.js';
 import { createSettingsService, type SettingsService } from './modules/settings/settings.service.js';
 import { createA2aService, type A2aService } from './modules/a2a/a2a.service.js';
-import { unwiredAgentDirectory, type AgentDirectory, type EgressFetch } from './modules/a2a/a2a.ports.js';
+import type { AgentDirectory, EgressFetch } from './modules/a2a/a2a.ports.js';
 import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
 import { busRejectionCounter, createHmacBusIntegrity } from './modules/mesh/bus-integrity.js';
 import { createMeshService, type MeshService } from './modules/mesh/mesh.service.js';
 import { FederationConfigError } from './modules/mesh/federation/federation-config.js';
+import { createBilling, type Billing } from './modules/billing/billing.js';
+import type { SpendGuard } from './modules/llm/llm.ports.js';
+import type { AgentHostHandler, ManagedRunner } from './runtime/agent-host.js';
+import { notFoundHostHandler } from './runtime/host-socket.js';
+import { createRuntimes, defaultDriver, type Runtimes } from './runtime/index.js';
+import { createAgentsRepo } from './modules/agents/agents.repo.js';
+import { createAgentLifecycle, type AgentLifecycle } from './modules/agents/agents.lifecycle.js';
+import { createAgentsService, type AgentsService } from './modules/agents/agents.service.js';
+import { startSupervisor } from './modules/agents/agents.supervisor.js';
 
 export interface Container {
   config: Config;
@@ -58,6 +67,15 @@ export interface Container {
   a2a: A2aService;
   /** Federation (inbound authenticator, status/directory/proxy) and the WAN ingress. */
   mesh: MeshService;
+  /** Wallets, ledger, Stripe webhooks/Checkout/Portal, usage metering (spec §2.1). */
+  billing: Billing;
+  /** Billing's wallet hard stop and spending limit, asked by the LLM gateway before each call. */
+  spendGuard: SpendGuard;
+  /** The agent registry (CRUD, RBAC, AgentDirectory) and its lifecycle (start/stop…). */
+  agents: AgentsService;
+  agentLifecycle: AgentLifecycle;
+  /** The runtime drivers this instance offers, by name. */
+  runtimes: Runtimes;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -125,6 +143,14 @@ export interface ContainerOverrides {
   agentDirectory?: AgentDirectory;
   /** The egress guard's fetch for remote agents and webhooks. */
   egressFetch?: EgressFetch;
+  /** How managed agents run (the LLM module's runner); without one they cannot start (MANAGED_RUNNER_UNAVAILABLE). */
+  managedRunner?: ManagedRunner;
+  /** Serves what agents ask of Pilox on their pilox.sock (LLM gateway, tools); default: 404 JSON. */
+  agentHostHandler?: AgentHostHandler;
+  /** Runtime drivers by name (e.g. add the docker driver); default: sandbox and process. */
+  runtimes?: Runtimes;
+  /** Supervisor pass interval (tests shorten it). */
+  agentSupervisorIntervalMs?: number;
 }
 
 export async function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Promise<Container> {
@@ -158,7 +184,16 @@ export async function createContainer(config: Config, logger: Logger, overrides:
         })
       : undefined,
   });
-  const system = createSystemService({ database, kv, config });
+  const runtimes: Runtimes =
+    overrides.runtimes ??
+    createRuntimes({
+      production: config.isProduction,
+      allowUnsandboxed: config.PILOX_ALLOW_UNSANDBOXED,
+      sandboxUid: config.PILOX_SANDBOX_UID,
+      dockerHost: config.DOCKER_HOST,
+      logger: logger.child({ component: 'runtime' }),
+    });
+  const system = createSystemService({ database, kv, config, runtimes });
   const secretBox = createSecretBox({ current: config.ENCRYPTION_KEY, previous: splitKeyList(config.ENCRYPTION_KEY_PREVIOUS) });
   const identity = await createIdentity({ config, db: database.db, kv, jobs, clock, logger, secretBox });
   const startupNotices = overrides.cli ? [] : await identity.startupNotices();
@@ -200,6 +235,32 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     if (!overrides.database) await database.close();
     throw new StartupError('REDIS_URL', `cannot open the A2A task store (${describe(err)})`);
   }
+  const egressFetch: EgressFetch = overrides.egressFetch ?? ((url, init) => egress.fetch(url, init));
+  const agentsRepo = createAgentsRepo(database.db);
+  const agentLifecycle = createAgentLifecycle({
+    repo: agentsRepo,
+    runtimes,
+    defaultDriver: () => defaultDriver(runtimes, config.PILOX_RUNTIME_DEFAULT),
+    secrets,
+    events,
+    kv,
+    clock,
+    logger: logger.child({ component: 'agents' }),
+    dataDir: config.dataDir,
+    sandboxUid: config.PILOX_SANDBOX_UID,
+    managedRunner: overrides.managedRunner,
+    hostHandler: overrides.agentHostHandler ?? notFoundHostHandler,
+  });
+  const agents = createAgentsService({
+    repo: agentsRepo,
+    lifecycle: agentLifecycle,
+    audit: adaptAuditService(identity.audit),
+    clock,
+    logger: logger.child({ component: 'agents' }),
+    dataDir: config.dataDir,
+    egressFetch,
+    secrets,
+  });
   const a2a = createA2aService({
     settings: {
       enabled: config.A2A_ENABLED,
@@ -217,14 +278,33 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       upstreamTimeoutMs: config.A2A_UPSTREAM_TIMEOUT_MS,
     },
     // Peer agents (MESH_FEDERATION_*) join the local ones as remote agents `fed<i>--<slug>`.
-    directory: mesh.federatedDirectory(overrides.agentDirectory ?? unwiredAgentDirectory),
+    directory: mesh.federatedDirectory(overrides.agentDirectory ?? agents.directory),
     taskStore,
     db: database.db,
     kv,
     jobs,
     logger,
     origin: publicOrigin(config),
-    egressFetch: mesh.federatedFetch(overrides.egressFetch ?? ((url, init) => egress.fetch(url, init))),
+    // Calls to peer origins carry a fresh federation JWT (never the user's credentials).
+    egressFetch: mesh.federatedFetch(egressFetch),
+  });
+  const billing = createBilling({
+    db: database.db,
+    kv,
+    users: identity.users,
+    audit: identity.audit,
+    clock,
+    logger: logger.child({ component: 'billing' }),
+    jobs,
+    settings: {
+      webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      secretKey: config.STRIPE_SECRET_KEY,
+      apiBase: config.STRIPE_API_BASE,
+      subscriptionPriceId: config.STRIPE_SUBSCRIPTION_PRICE_ID,
+      currency: config.BILLING_CURRENCY,
+      usageMinorPer1kTokens: config.BILLING_USAGE_MINOR_PER_1K_TOKENS,
+      origin: publicOrigin(config),
+    },
   });
 
   const daemons: { stop(): Promise<void> }[] = [];
@@ -248,6 +328,11 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     secrets,
     settings,
     a2a,
+    billing,
+    spendGuard: billing.spendGuard,
+    agents,
+    agentLifecycle,
+    runtimes,
     mesh,
     // Federation first: a request with a federation header is the peer or nothing.
     authenticators: [mesh.authenticator, ...identity.authenticators],
@@ -256,9 +341,20 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       daemons.push(jobs.start());
       scheduleAuditRetention(jobs).catch((err) => logger.error({ err }, 'could not schedule the audit retention job'));
       a2a.startDaemons(jobs).catch((err) => logger.error({ err }, 'a2a: scheduling the purge failed'));
+      billing.startDaemons(jobs).catch((err) => logger.error({ err }, 'billing: scheduling usage metering failed'));
+      daemons.push(
+        startSupervisor({
+          repo: agentsRepo,
+          lifecycle: agentLifecycle,
+          kv,
+          logger: logger.child({ component: 'agent-supervisor' }),
+          intervalMs: overrides.agentSupervisorIntervalMs,
+        }),
+      );
     },
     async close() {
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
+      await agentLifecycle.closeAll().catch((err) => logger.error({ err }, 'stopping agents failed'));
       await a2a.close().catch((err) => logger.error({ err }, 'a2a close failed'));
       await identity.stop().catch((err) => logger.error({ err }, 'identity stop failed'));
       await stopSettingsListener().catch((err) => logger.error({ err }, 'settings listener stop failed'));

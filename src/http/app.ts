@@ -28,10 +28,14 @@ import { usersRoutes } from '../modules/users/users.routes.js';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { secretsRoutes } from '../modules/secrets/secrets.routes.js';
+import { agentsRoutes } from '../modules/agents/agents.routes.js';
 import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { a2aRoutes } from '../modules/a2a/a2a.routes.js';
 import { meshRoutes } from '../modules/mesh/mesh.routes.js';
 import { registerGatewayCheck } from '../modules/mesh/gateway-check.js';
+import { billingRoutes } from '../modules/billing/billing.routes.js';
+import { billingAdminRoutes } from '../modules/billing/billing-admin.routes.js';
+import { stripeWebhookRoutes } from '../modules/billing/stripe-webhook.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -158,6 +162,10 @@ export async function buildApp(c: Container): Promise<App> {
   await app.register(settingsRoutes, { settings: c.settings });
   await app.register(a2aRoutes, { a2a: c.a2a });
   await app.register(meshRoutes, { mesh: c.mesh });
+  await app.register(stripeWebhookRoutes, { webhooks: c.billing.webhooks });
+  await app.register(billingRoutes, { billing: c.billing });
+  await app.register(billingAdminRoutes, { billing: c.billing });
+  await app.register(agentsRoutes, { agents: c.agents });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
