@@ -19,6 +19,9 @@ const EGRESS_EXEMPT = [
   'src/runtime/probe.ts',
   // Test suite: JSON-RPC calls to the agent on the unix socket the test made.
   'src/runtime/runtime.contract.ts',
+  // `pilox gateway` → the operator's own app at GATEWAY_UPSTREAM_URL (config, never request
+  // input; usually a private address the guard would refuse). Only fixed route paths are sent.
+  'src/gateway/upstream.ts',
 ];
 const EGRESS_MESSAGE = 'Outbound HTTP goes through the egress guard (container.egress.fetch, src/lib/egress); see docs/development.md.';
 const HTTP_MODULES = ['http', 'https', 'http2', 'node:http', 'node:https', 'node:http2'];

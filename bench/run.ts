@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<void>> = {
   auth: async () => (await import('./auth.js')).run(),
   egress: async () => (await import('./egress.js')).run(),
   a2a: async () => (await import('./a2a.js')).run(),
+  mesh: async () => (await import('./mesh.js')).run(),
   'docker-coldstart': async () => (await import('./docker-coldstart.js')).run(),
   stripe: async () => (await import('./stripe.js')).run(),
   coldstart: async () => (await import('./coldstart.js')).run(),

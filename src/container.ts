@@ -26,6 +26,9 @@ import { createSettingsService, type SettingsService } from './modules/settings/
 import { createA2aService, type A2aService } from './modules/a2a/a2a.service.js';
 import type { AgentDirectory, EgressFetch } from './modules/a2a/a2a.ports.js';
 import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
+import { busRejectionCounter, createHmacBusIntegrity } from './modules/mesh/bus-integrity.js';
+import { createMeshService, type MeshService } from './modules/mesh/mesh.service.js';
+import { FederationConfigError } from './modules/mesh/federation/federation-config.js';
 import { createBilling, type Billing } from './modules/billing/billing.js';
 import type { SpendGuard } from './modules/llm/llm.ports.js';
 import type { AgentHostHandler, ManagedRunner } from './runtime/agent-host.js';
@@ -62,6 +65,8 @@ export interface Container {
   settings: SettingsService;
   /** The A2A gateway; other modules talk to agents through it. */
   a2a: A2aService;
+  /** Federation (inbound authenticator, status/directory/proxy) and the WAN ingress. */
+  mesh: MeshService;
   /** Wallets, ledger, Stripe webhooks/Checkout/Portal, usage metering (spec §2.1). */
   billing: Billing;
   /** Billing's wallet hard stop and spending limit, asked by the LLM gateway before each call. */
@@ -163,10 +168,21 @@ export async function createContainer(config: Config, logger: Logger, overrides:
   const clock = overrides.clock ?? systemClock;
   const jobs = createJobQueue({ db: database.db, logger: logger.child({ component: 'jobs' }) });
   const metrics = createMetricsRegistry();
+  const busRejected = busRejectionCounter(metrics);
   const events = createEventBus({
     kv,
     producer: config.AUTH_URL ? new URL(config.AUTH_URL).host : `pilox-${process.pid}`,
     onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
+    // MESH_BUS_HMAC_SECRET: sign what we publish, drop (and count) what is unsigned or forged.
+    integrity: config.MESH_BUS_HMAC_SECRET
+      ? createHmacBusIntegrity({
+          secret: config.MESH_BUS_HMAC_SECRET,
+          onRejected: (channel, reason, event) => {
+            busRejected.inc({ channel, reason });
+            logger.debug({ channel, reason, type: event.type, producer: event.meshMeta?.producer }, 'mesh bus: message dropped');
+          },
+        })
+      : undefined,
   });
   const runtimes: Runtimes =
     overrides.runtimes ??
@@ -193,6 +209,24 @@ export async function createContainer(config: Config, logger: Logger, overrides:
   const stopSettingsListener = await settings.listenForChanges();
   const egress = createEgressGuard({ config, allowlist: () => settings.egressAllowlist(), logger: logger.child({ component: 'egress' }) });
   const secrets = createSecretsService({ db: database.db, secretsRepo: createSecretsRepo(database.db), secretBox, audit: adaptAuditService(identity.audit), clock });
+  let mesh: MeshService;
+  try {
+    mesh = createMeshService({
+      config,
+      events,
+      kv,
+      fetch: (url, init) => egress.fetch(url, init),
+      audit: adaptAuditService(identity.audit),
+      clock,
+      metrics,
+    });
+  } catch (err) {
+    if (!overrides.kv) await kv.close();
+    if (!overrides.database) await database.close();
+    if (err instanceof FederationConfigError) throw new StartupError(err.variable, err.message);
+    throw err;
+  }
+
   let taskStore;
   try {
     taskStore = await openTaskStore(config, database.db);
@@ -243,14 +277,16 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       federationRateLimit: { max: config.MESH_FEDERATION_RATE_LIMIT_MAX, windowMs: config.MESH_FEDERATION_RATE_LIMIT_WINDOW_MS },
       upstreamTimeoutMs: config.A2A_UPSTREAM_TIMEOUT_MS,
     },
-    directory: overrides.agentDirectory ?? agents.directory,
+    // Peer agents (MESH_FEDERATION_*) join the local ones as remote agents `fed<i>--<slug>`.
+    directory: mesh.federatedDirectory(overrides.agentDirectory ?? agents.directory),
     taskStore,
     db: database.db,
     kv,
     jobs,
     logger,
     origin: publicOrigin(config),
-    egressFetch,
+    // Calls to peer origins carry a fresh federation JWT (never the user's credentials).
+    egressFetch: mesh.federatedFetch(egressFetch),
   });
   const billing = createBilling({
     db: database.db,
@@ -297,7 +333,9 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     agents,
     agentLifecycle,
     runtimes,
-    authenticators: identity.authenticators,
+    mesh,
+    // Federation first: a request with a federation header is the peer or nothing.
+    authenticators: [mesh.authenticator, ...identity.authenticators],
     startupNotices,
     startDaemons() {
       daemons.push(jobs.start());

@@ -6,6 +6,8 @@ import { migrateCommand } from './migrate.js';
 import { configCheckCommand } from './config-check.js';
 import { adminCreateCommand, auditVerifyCommand, tokenCreateCommand, usersListCommand } from './identity.js';
 import { keysRotateCommand } from './keys-rotate.js';
+import { wanWorkerCommand } from './mesh.js';
+import { gatewayCommand } from './gateway.js';
 
 const program = new Command();
 program.name('pilox').description('Self-hosted control plane for AI agents').showHelpAfterError();
@@ -72,5 +74,17 @@ program
   .option('--batch-size <n>', 'values per transaction', '200')
   .option('--max-batches <n>', 'stop after this many batches (exit status 3); run again to continue')
   .action((opts) => runCommand(() => keysRotateCommand(opts)));
+
+program
+  .command('mesh')
+  .description('mesh (federation and WAN) processes')
+  .command('wan-worker')
+  .description('carry mesh.wan.envelope events to NATS JetStream or a webhook (MESH_WAN_REDIS_WORKER_MODE)')
+  .action(() => runCommand(wanWorkerCommand));
+
+program
+  .command('gateway')
+  .description('run the public A2A JSON-RPC gateway in front of the app (GATEWAY_UPSTREAM_URL, GATEWAY_PORT)')
+  .action(() => runCommand(gatewayCommand));
 
 await program.parseAsync(process.argv);

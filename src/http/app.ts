@@ -31,6 +31,8 @@ import { secretsRoutes } from '../modules/secrets/secrets.routes.js';
 import { agentsRoutes } from '../modules/agents/agents.routes.js';
 import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { a2aRoutes } from '../modules/a2a/a2a.routes.js';
+import { meshRoutes } from '../modules/mesh/mesh.routes.js';
+import { registerGatewayCheck } from '../modules/mesh/gateway-check.js';
 import { billingRoutes } from '../modules/billing/billing.routes.js';
 import { billingAdminRoutes } from '../modules/billing/billing-admin.routes.js';
 import { stripeWebhookRoutes } from '../modules/billing/stripe-webhook.routes.js';
@@ -107,6 +109,7 @@ export async function buildApp(c: Container): Promise<App> {
   registerErrorHandling(app, await registerWeb(app));
   registerClientIp(app, c.config.HIVE_CLIENT_IP_SOURCE);
   registerSecurityHeaders(app, { origin: publicOrigin(c.config) });
+  registerGatewayCheck(app, c.config.MESH_GATEWAY_INBOUND_SECRET);
   registerAccessControl(app, [...c.authenticators, internalTokenAuthenticator(c.config.HIVE_INTERNAL_TOKEN)]);
   registerCsrfProtection(app, { origin: publicOrigin(c.config) });
   registerApiRateLimit(app, { kv: c.kv, max: c.config.API_RATE_LIMIT_MAX, windowMs: c.config.API_RATE_LIMIT_WINDOW_MS });
@@ -158,6 +161,7 @@ export async function buildApp(c: Container): Promise<App> {
   await app.register(secretsRoutes, { secrets: c.secrets });
   await app.register(settingsRoutes, { settings: c.settings });
   await app.register(a2aRoutes, { a2a: c.a2a });
+  await app.register(meshRoutes, { mesh: c.mesh });
   await app.register(stripeWebhookRoutes, { webhooks: c.billing.webhooks });
   await app.register(billingRoutes, { billing: c.billing });
   await app.register(billingAdminRoutes, { billing: c.billing });

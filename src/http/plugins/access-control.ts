@@ -43,7 +43,14 @@ export function registerAccessControl(app: FastifyInstance, authenticators: Auth
     const access = request.routeOptions.config?.access as Access | undefined;
     // Public routes skip credential parsing entirely (keeps /api/health and the like cheap),
     // unless a credential is presented: then it is resolved so handlers may personalise.
-    if (access === 'public' && !request.headers.authorization && !request.headers.cookie) {
+    if (
+      access === 'public' &&
+      !request.headers.authorization &&
+      !request.headers.cookie &&
+      // A peer fetching our agent card with its federation JWT sees what federation may see.
+      !request.headers['x-hive-federation-jwt'] &&
+      !request.headers['x-hive-federation-secret']
+    ) {
       request.principal = ANONYMOUS;
       return;
     }

@@ -38,10 +38,33 @@ export interface EventBus {
   subscribe(channel: string, handler: EventHandler): Promise<() => Promise<void>>;
 }
 
-export function createEventBus(deps: { kv: Kv; producer: string; onHandlerError?: (err: unknown) => void }): EventBus {
+/**
+ * Message integrity (the mesh module's meshSig). `seal` turns an event into the wire message
+ * carrying its signature; `open` returns the event of a message only when it is well-formed and
+ * verifies, null otherwise (the implementation counts rejections). Working on the wire string
+ * lets the implementation verify the exact bytes that were signed.
+ */
+export interface BusIntegrity {
+  seal(channel: string, event: BusEvent): { message: string; meshSig: string };
+  open(channel: string, message: string): BusEvent | null;
+}
+
+/** Messages on our channels that are not events of this bus are ignored (channels are shared). */
+export function isBusEvent(value: unknown): value is BusEvent {
+  const e = value as BusEvent | null;
+  return typeof e?.type === 'string' && typeof e.meshMeta?.eventId === 'string';
+}
+
+export function createEventBus(deps: {
+  kv: Kv;
+  producer: string;
+  onHandlerError?: (err: unknown) => void;
+  integrity?: BusIntegrity;
+}): EventBus {
+  const { integrity } = deps;
   return {
     async publish(channel, type, data, opts = {}) {
-      const event = {
+      const event: BusEvent<typeof data> = {
         type,
         data,
         meshMeta: {
@@ -52,18 +75,29 @@ export function createEventBus(deps: { kv: Kv; producer: string; onHandlerError?
           ts: new Date().toISOString(),
         },
       };
-      await deps.kv.publish(channel, JSON.stringify(event));
+      if (integrity) {
+        const sealed = integrity.seal(channel, event);
+        event.meshSig = sealed.meshSig;
+        await deps.kv.publish(channel, sealed.message);
+      } else {
+        await deps.kv.publish(channel, JSON.stringify(event));
+      }
       return event;
     },
     async subscribe(channel, handler) {
       return deps.kv.subscribe(channel, (message, ch) => {
-        let event: BusEvent;
-        try {
-          event = JSON.parse(message) as BusEvent;
-        } catch {
-          return; // not ours: the channel is shared with other producers
+        let event: BusEvent | null;
+        if (integrity) {
+          event = integrity.open(ch, message);
+        } else {
+          try {
+            event = JSON.parse(message) as BusEvent;
+          } catch {
+            return; // not ours: the channel is shared with other producers
+          }
+          if (!isBusEvent(event)) return;
         }
-        if (typeof event?.type !== 'string' || typeof event.meshMeta?.eventId !== 'string') return;
+        if (!event) return;
         Promise.resolve(handler(event, ch)).catch((err) => deps.onHandlerError?.(err));
       });
     },

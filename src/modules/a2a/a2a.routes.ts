@@ -237,6 +237,8 @@ function jsonRpcFailure(err: FastifyError, request: FastifyRequest, reply: Fasti
     if (err.status === 403) return send(403, CODES.PERMISSION_DENIED, err.message, 'PERMISSION_DENIED');
     if (err.status === 429) return send(429, CODES.RATE_LIMITED, err.message, 'RATE_LIMITED');
     if (err.status < 500) return send(err.status, CODES.INVALID_REQUEST, err.message, err.code);
+    // e.g. the federation replay store is down: retryable, not an internal error.
+    if (err.status === 503) return send(503, CODES.INTERNAL_ERROR, err.message, err.code);
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
