@@ -4,6 +4,7 @@ import { hasRole, useMe } from '../lib/auth';
 import type { A2aStatus, SystemHealth } from '../lib/types';
 import { Badge, Card, CopyButton, ErrorState, PageHeader, Spinner } from '../components/feedback';
 import { AuditLog } from './system-audit';
+import { FederationCard } from './system-federation';
 
 const STATUS_TONE = { ok: 'green', degraded: 'amber', down: 'red' } as const;
 
@@ -97,6 +98,7 @@ export default function SystemPage() {
         <HealthCard />
         <A2aCard />
       </div>
+      <FederationCard />
       {hasRole(me.data, 'admin') && <AuditLog />}
     </div>
   );
