@@ -110,6 +110,14 @@ describe.skipIf(skip)('dashboard agents (needs /usr/bin/chromium and `npm run bu
     await page.getByText('gpt-4o-mini').waitFor();
 
     await page.goto(`${pilox.url}/agents/new`);
+    await page.getByRole('tab', { name: 'Container image' }).click();
+    await page.getByRole('tabpanel').getByLabel('Name').fill('Image agent');
+    await page.getByRole('tabpanel').getByLabel('Image').fill('ghcr.io/acme/agent:1.0');
+    await page.getByRole('button', { name: 'Create image agent' }).click();
+    await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
+    await page.getByText('ghcr.io/acme/agent:1.0').waitFor();
+
+    await page.goto(`${pilox.url}/agents/new`);
     await page.getByRole('tab', { name: 'Import by URL' }).click();
     await page.getByRole('tabpanel').getByLabel('Agent card URL').fill('http://127.0.0.1:9/.well-known/agent-card.json');
     await page.getByRole('tabpanel').getByLabel('Slug').fill('remote-one');

@@ -196,6 +196,25 @@ function PackageForm() {
   );
 }
 
+function ImageForm() {
+  const [common, setCommon] = useState(EMPTY);
+  const [image, setImage] = useState('');
+  const { busy, error, run } = useCreate();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(() => api<Agent>('/api/agents', { method: 'POST', body: { ...commonBody({ ...common, runtime: 'docker' }), kind: 'image', image: image.trim() } }));
+  };
+  return (
+    <form onSubmit={submit} className="space-y-6">
+      <CommonFields value={common} onChange={setCommon} withRuntime={false} />
+      <Field label="Image" hint="An OCI image that serves A2A on PILOX_AGENT_SOCKET; runs on the docker runtime.">
+        {(p) => <Input {...p} value={image} onChange={(e) => setImage(e.target.value)} required maxLength={512} spellCheck={false} className="font-mono" placeholder="ghcr.io/acme/support-agent:1.2" />}
+      </Field>
+      <Submit busy={busy} error={error}>Create image agent</Submit>
+    </form>
+  );
+}
+
 function ImportForm() {
   const [cardUrl, setCardUrl] = useState('');
   const [common, setCommon] = useState(EMPTY);
@@ -239,11 +258,13 @@ export default function NewAgentPage() {
         <Tabs.List aria-label="Kind of agent" className="mb-4 inline-flex flex-wrap gap-1 rounded-lg bg-zinc-100 p-1 dark:bg-zinc-900">
           <Tabs.Trigger value="managed" className={tab}>Managed</Tabs.Trigger>
           <Tabs.Trigger value="package" className={tab}>Package upload</Tabs.Trigger>
+          <Tabs.Trigger value="image" className={tab}>Container image</Tabs.Trigger>
           <Tabs.Trigger value="import" className={tab}>Import by URL</Tabs.Trigger>
         </Tabs.List>
         <Card>
           <Tabs.Content value="managed"><ManagedForm /></Tabs.Content>
           <Tabs.Content value="package"><PackageForm /></Tabs.Content>
+          <Tabs.Content value="image"><ImageForm /></Tabs.Content>
           <Tabs.Content value="import"><ImportForm /></Tabs.Content>
         </Card>
       </Tabs.Root>
