@@ -26,6 +26,9 @@ import { createSettingsService, type SettingsService } from './modules/settings/
 import { createA2aService, type A2aService } from './modules/a2a/a2a.service.js';
 import { unwiredAgentDirectory, type AgentDirectory, type EgressFetch } from './modules/a2a/a2a.ports.js';
 import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
+import { createLlmModule, type LlmModule } from './modules/llm/llm.module.js';
+import { allowAllSpendGuard, type SpendGuard } from './modules/llm/llm.ports.js';
+import type { AgentHostHandler } from './runtime/agent-host.js';
 
 export interface Container {
   config: Config;
@@ -53,6 +56,10 @@ export interface Container {
   settings: SettingsService;
   /** The A2A gateway; other modules talk to agents through it. */
   a2a: A2aService;
+  /** LLM providers and the gateway agents reach on their pilox.sock. */
+  llm: LlmModule;
+  /** What the runtime calls for each request an agent makes on its pilox.sock (the llm module's gateway). */
+  agentHostHandler: AgentHostHandler;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -120,6 +127,8 @@ export interface ContainerOverrides {
   agentDirectory?: AgentDirectory;
   /** The egress guard's fetch for remote agents and webhooks. */
   egressFetch?: EgressFetch;
+  /** Refuses LLM calls of owners who may not spend (billing); default: allow all. */
+  spendGuard?: SpendGuard;
 }
 
 export async function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Promise<Container> {
@@ -192,6 +201,17 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     egressFetch: overrides.egressFetch ?? ((url, init) => egress.fetch(url, init)),
   });
 
+  const llm = createLlmModule({
+    db: database.db,
+    kv,
+    secretBox,
+    egress,
+    audit: adaptAuditService(identity.audit),
+    clock,
+    logger: logger.child({ component: 'llm' }),
+    spendGuard: overrides.spendGuard ?? allowAllSpendGuard,
+  });
+
   const daemons: { stop(): Promise<void> }[] = [];
   return {
     config,
@@ -213,6 +233,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     secrets,
     settings,
     a2a,
+    llm,
+    agentHostHandler: llm.agentHostHandler,
     authenticators: identity.authenticators,
     startupNotices,
     startDaemons() {

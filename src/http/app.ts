@@ -30,6 +30,7 @@ import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { secretsRoutes } from '../modules/secrets/secrets.routes.js';
 import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { a2aRoutes } from '../modules/a2a/a2a.routes.js';
+import { providersRoutes } from '../modules/llm/providers.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -154,6 +155,7 @@ export async function buildApp(c: Container): Promise<App> {
   await app.register(secretsRoutes, { secrets: c.secrets });
   await app.register(settingsRoutes, { settings: c.settings });
   await app.register(a2aRoutes, { a2a: c.a2a });
+  await app.register(providersRoutes, { providers: c.llm.providers });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

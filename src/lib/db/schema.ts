@@ -10,3 +10,4 @@ export * from '../../modules/secrets/secrets.tables.js';
 export * from '../../modules/settings/settings.tables.js';
 export * from '../../modules/a2a/a2a.tables.js';
 export * from '../../modules/llm/usage.tables.js';
+export * from '../../modules/llm/providers.tables.js';
