@@ -210,6 +210,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     clock,
     logger: logger.child({ component: 'llm' }),
     spendGuard: overrides.spendGuard ?? allowAllSpendGuard,
+    secrets,
   });
 
   const daemons: { stop(): Promise<void> }[] = [];

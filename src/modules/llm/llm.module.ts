@@ -15,6 +15,8 @@ import { createProviderClient } from './provider-client.js';
 import { createProvidersRepo } from './providers.repo.js';
 import { createProvidersService, type ProvidersService } from './providers.service.js';
 import { createUsageRepo } from './usage.repo.js';
+import { createToolsProxy } from './tools.js';
+import type { SecretsService } from '../secrets/secrets.service.js';
 
 export interface LlmModule {
   providers: ProvidersService;
@@ -22,7 +24,7 @@ export interface LlmModule {
   agentHostHandler: AgentHostHandler;
 }
 
-export function createLlmModule(deps: { db: Db; kv: Kv; secretBox: SecretBox; egress: EgressGuard; audit: AuditPort; clock: Clock; logger: Logger; spendGuard: SpendGuard }): LlmModule {
+export function createLlmModule(deps: { db: Db; kv: Kv; secretBox: SecretBox; egress: EgressGuard; audit: AuditPort; clock: Clock; logger: Logger; spendGuard: SpendGuard; secrets: Pick<SecretsService, 'resolveForAgent'> }): LlmModule {
   const client = createProviderClient((url, init) => deps.egress.fetch(url, init));
   const providers = createProvidersService({
     db: deps.db,
@@ -42,5 +44,6 @@ export function createLlmModule(deps: { db: Db; kv: Kv; secretBox: SecretBox; eg
     clock: deps.clock,
     logger: deps.logger,
   });
-  return { providers, agentHostHandler: createAgentHostHandler([gateway]) };
+  const tools = createToolsProxy({ fetch: (url, init) => deps.egress.fetch(url, init), secrets: deps.secrets, logger: deps.logger });
+  return { providers, agentHostHandler: createAgentHostHandler([gateway, tools]) };
 }
