@@ -28,7 +28,8 @@ import { unwiredAgentDirectory, type AgentDirectory, type EgressFetch } from './
 import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
 import { createLlmModule, type LlmModule } from './modules/llm/llm.module.js';
 import { allowAllSpendGuard, type SpendGuard } from './modules/llm/llm.ports.js';
-import type { AgentHostHandler } from './runtime/agent-host.js';
+import type { AgentHostHandler, ManagedRunner } from './runtime/agent-host.js';
+import { runnerBundlePath } from './runner/bundle-path.js';
 
 export interface Container {
   config: Config;
@@ -60,6 +61,8 @@ export interface Container {
   llm: LlmModule;
   /** What the runtime calls for each request an agent makes on its pilox.sock (the llm module's gateway). */
   agentHostHandler: AgentHostHandler;
+  /** The managed-agent runner the runtime starts for managed agents (dist/runner.mjs). */
+  managedRunner: ManagedRunner;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -129,6 +132,8 @@ export interface ContainerOverrides {
   egressFetch?: EgressFetch;
   /** Refuses LLM calls of owners who may not spend (billing); default: allow all. */
   spendGuard?: SpendGuard;
+  /** Another runner bundle (tests of the runtime with a stand-in). */
+  managedRunner?: ManagedRunner;
 }
 
 export async function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Promise<Container> {
@@ -236,6 +241,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     a2a,
     llm,
     agentHostHandler: llm.agentHostHandler,
+    managedRunner: overrides.managedRunner ?? { entry: runnerBundlePath },
     authenticators: identity.authenticators,
     startupNotices,
     startDaemons() {
