@@ -30,6 +30,9 @@ import { createLlmModule, type LlmModule } from './modules/llm/llm.module.js';
 import { allowAllSpendGuard, type SpendGuard } from './modules/llm/llm.ports.js';
 import type { AgentHostHandler, ManagedRunner } from './runtime/agent-host.js';
 import { runnerBundlePath } from './runner/bundle-path.js';
+import { createChatRepo } from './modules/chat/chat.repo.js';
+import { createChatService, type ChatService } from './modules/chat/chat.service.js';
+import { unwiredAgentLookup, type AgentLookup } from './modules/chat/chat.ports.js';
 
 export interface Container {
   config: Config;
@@ -63,6 +66,10 @@ export interface Container {
   agentHostHandler: AgentHostHandler;
   /** The managed-agent runner the runtime starts for managed agents (dist/runner.mjs). */
   managedRunner: ManagedRunner;
+  /** Dashboard chat: conversations whose messages go through the A2A gateway. */
+  chat: ChatService;
+  /** Agents by id for chat and usage reports (the agents module). */
+  agentLookup: AgentLookup;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -134,6 +141,8 @@ export interface ContainerOverrides {
   spendGuard?: SpendGuard;
   /** Another runner bundle (tests of the runtime with a stand-in). */
   managedRunner?: ManagedRunner;
+  /** Agents by id for chat and usage reports (the agents module; tests use a small local one). */
+  agentLookup?: AgentLookup;
 }
 
 export async function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Promise<Container> {
@@ -218,6 +227,9 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     secrets,
   });
 
+  const agentLookup = overrides.agentLookup ?? unwiredAgentLookup;
+  const chat = createChatService({ repo: createChatRepo(database.db), agents: agentLookup, a2a, clock });
+
   const daemons: { stop(): Promise<void> }[] = [];
   return {
     config,
@@ -242,6 +254,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     llm,
     agentHostHandler: llm.agentHostHandler,
     managedRunner: overrides.managedRunner ?? { entry: runnerBundlePath },
+    chat,
+    agentLookup,
     authenticators: identity.authenticators,
     startupNotices,
     startDaemons() {

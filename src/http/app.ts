@@ -31,6 +31,8 @@ import { secretsRoutes } from '../modules/secrets/secrets.routes.js';
 import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { a2aRoutes } from '../modules/a2a/a2a.routes.js';
 import { providersRoutes } from '../modules/llm/providers.routes.js';
+import { usageRoutes } from '../modules/llm/usage.routes.js';
+import { chatRoutes } from '../modules/chat/chat.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -156,6 +158,8 @@ export async function buildApp(c: Container): Promise<App> {
   await app.register(settingsRoutes, { settings: c.settings });
   await app.register(a2aRoutes, { a2a: c.a2a });
   await app.register(providersRoutes, { providers: c.llm.providers });
+  await app.register(usageRoutes, { db: c.db, agents: c.agentLookup });
+  await app.register(chatRoutes, { chat: c.chat });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

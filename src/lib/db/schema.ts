@@ -11,3 +11,4 @@ export * from '../../modules/settings/settings.tables.js';
 export * from '../../modules/a2a/a2a.tables.js';
 export * from '../../modules/llm/usage.tables.js';
 export * from '../../modules/llm/providers.tables.js';
+export * from '../../modules/chat/chat.tables.js';
