@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<void>> = {
   auth: async () => (await import('./auth.js')).run(),
   egress: async () => (await import('./egress.js')).run(),
   a2a: async () => (await import('./a2a.js')).run(),
+  'llm-gateway': async () => (await import('./llm-gateway.js')).run(),
 };
 
 const name = process.argv[2];

@@ -266,6 +266,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     async close() {
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
       await a2a.close().catch((err) => logger.error({ err }, 'a2a close failed'));
+      await llm.close().catch((err) => logger.error({ err }, 'llm close failed'));
       await identity.stop().catch((err) => logger.error({ err }, 'identity stop failed'));
       await stopSettingsListener().catch((err) => logger.error({ err }, 'settings listener stop failed'));
       await egress.close().catch((err) => logger.error({ err }, 'egress close failed'));

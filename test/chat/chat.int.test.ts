@@ -116,6 +116,7 @@ describe('chat API', () => {
   it('summarizes usage per agent, model and day', async () => {
     const r = runners[0]!;
     await waitForUsage(t, r.agent.id, 2);
+    await waitForUsage(t, runners[1]!.agent.id, 2); // usage rows are written in small batches
     const byModel = (await t.app.inject({ method: 'GET', url: `/api/agents/${r.agent.id}/usage?groupBy=model`, headers: alice.headers })).json();
     expect(byModel.items).toEqual([{ key: 'fixture-small', requests: 2, tokensIn: 3 + 9, tokensOut: 5, costMicros: 12 * 1 + 5 * 2 }]);
     const byAgent = (await t.app.inject({ method: 'GET', url: '/api/usage?groupBy=agent', headers: alice.headers })).json();

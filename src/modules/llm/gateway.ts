@@ -17,6 +17,7 @@ import { textOfContent } from './openai-types.js';
 import type { ProviderClient } from './provider-client.js';
 import { costMicros, type ProvidersService, type ResolvedProvider } from './providers.service.js';
 import type { UsageInsert, UsageRepo } from './usage.repo.js';
+import type { UsageWriter } from './usage-writer.js';
 
 export const GATEWAY_MAX_BODY_BYTES = 4 * 1_048_576;
 
@@ -59,7 +60,8 @@ const chatRequestSchema = z.looseObject({
 export interface GatewayDeps {
   providers: Pick<ProvidersService, 'resolve'>;
   client: ProviderClient;
-  usage: Pick<UsageRepo, 'insert' | 'totalsSince'>;
+  usage: Pick<UsageRepo, 'totalsSince'>;
+  usageWriter: Pick<UsageWriter, 'add'>;
   kv: Kv;
   spendGuard: SpendGuard;
   clock: Clock;
@@ -81,17 +83,18 @@ function estimateTokens(req: ChatRequest): number {
 }
 
 export function createLlmGateway(deps: GatewayDeps) {
-  const { providers, client, usage, kv, spendGuard, clock, logger } = deps;
+  const { providers, client, usage, usageWriter, kv, spendGuard, clock, logger } = deps;
   const tpmKey = (agentId: string, minute: number) => `llm:tpm:${agentId}:${minute}`;
 
   function record(row: UsageInsert, managed: ManagedConfig | null, agentId: string) {
     const tokens = (row.tokensIn ?? 0) + (row.tokensOut ?? 0);
-    const work: Promise<unknown>[] = [usage.insert(row)];
+    usageWriter.add(row);
     if (managed?.limits.tokensPerMinute && tokens > 0) {
-      work.push(kv.incr(tpmKey(agentId, Math.floor(clock.now().getTime() / 60_000)), { by: tokens, ttlMs: 120_000 }));
+      // Off the response path; a failed count is logged (the call itself already happened).
+      kv.incr(tpmKey(agentId, Math.floor(clock.now().getTime() / 60_000)), { by: tokens, ttlMs: 120_000 }).catch((err) =>
+        logger.error({ err, agentId }, 'llm gateway: could not count tokens per minute'),
+      );
     }
-    // Off the response path; a failed write is logged (the call itself already happened).
-    Promise.all(work).catch((err) => logger.error({ err, agentId }, 'llm gateway: could not record usage'));
   }
 
   /** Limits and budgets, cheapest first. Throws 402/429 AppErrors. */

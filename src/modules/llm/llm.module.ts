@@ -15,6 +15,7 @@ import { createProviderClient } from './provider-client.js';
 import { createProvidersRepo } from './providers.repo.js';
 import { createProvidersService, type ProvidersService } from './providers.service.js';
 import { createUsageRepo } from './usage.repo.js';
+import { createUsageWriter } from './usage-writer.js';
 import { createToolsProxy } from './tools.js';
 import type { SecretsService } from '../secrets/secrets.service.js';
 
@@ -22,6 +23,8 @@ export interface LlmModule {
   providers: ProvidersService;
   /** Serves `/v1/chat/completions`, `/v1/models` (and tools) on each agent's pilox.sock. */
   agentHostHandler: AgentHostHandler;
+  /** Writes the usage rows still buffered. */
+  close(): Promise<void>;
 }
 
 export function createLlmModule(deps: { db: Db; kv: Kv; secretBox: SecretBox; egress: EgressGuard; audit: AuditPort; clock: Clock; logger: Logger; spendGuard: SpendGuard; secrets: Pick<SecretsService, 'resolveForAgent'> }): LlmModule {
@@ -35,15 +38,18 @@ export function createLlmModule(deps: { db: Db; kv: Kv; secretBox: SecretBox; eg
     audit: deps.audit,
     clock: deps.clock,
   });
+  const usage = createUsageRepo(deps.db);
+  const usageWriter = createUsageWriter({ repo: usage, logger: deps.logger });
   const gateway = createLlmGateway({
     providers,
     client,
-    usage: createUsageRepo(deps.db),
+    usage,
+    usageWriter,
     kv: deps.kv,
     spendGuard: deps.spendGuard,
     clock: deps.clock,
     logger: deps.logger,
   });
   const tools = createToolsProxy({ fetch: (url, init) => deps.egress.fetch(url, init), secrets: deps.secrets, logger: deps.logger });
-  return { providers, agentHostHandler: createAgentHostHandler([gateway, tools]) };
+  return { providers, agentHostHandler: createAgentHostHandler([gateway, tools]), close: () => usageWriter.flush() };
 }

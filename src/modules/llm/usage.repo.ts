@@ -6,8 +6,8 @@ export type UsageInsert = typeof inferenceUsage.$inferInsert;
 
 export function createUsageRepo(db: DbOrTx) {
   return {
-    async insert(row: UsageInsert, tx: DbOrTx = db): Promise<void> {
-      await tx.insert(inferenceUsage).values(row);
+    async insert(rows: UsageInsert[], tx: DbOrTx = db): Promise<void> {
+      if (rows.length > 0) await tx.insert(inferenceUsage).values(rows);
     },
 
     /** Tokens and cost an agent used since `since` (budget checks). */
