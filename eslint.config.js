@@ -18,6 +18,10 @@ const EGRESS_EXEMPT = [
   // The managed-agent runner inside a sandbox: HTTP over its pilox.sock only (a path the runtime
   // gives it); no URL is ever requested, and the sandbox has no other network anyway.
   'src/runner/host-client.ts',
+  // Readiness probe: GET of the agent card on the unix socket Pilox made for the agent.
+  'src/runtime/probe.ts',
+  // Test suite: JSON-RPC calls to the agent on the unix socket the test made.
+  'src/runtime/runtime.contract.ts',
 ];
 // The runner is its own program (bundled into dist/runner.mjs, run inside a sandbox): it reads
 // its environment contract (src/runtime/agent-host.ts) here, not through src/config.ts.

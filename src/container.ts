@@ -1,5 +1,6 @@
 // Composition root: builds stores, services and daemons from config. Nothing else wires
 // dependencies, and nothing starts as an import side effect (ARCHITECTURE rule 2).
+import { existsSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import { publicOrigin, type Config } from './config.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -24,15 +25,20 @@ import { createSecretsService, type SecretsService } from './modules/secrets/sec
 import { createSettingsRepo } from './modules/settings/settings.repo.js';
 import { createSettingsService, type SettingsService } from './modules/settings/settings.service.js';
 import { createA2aService, type A2aService } from './modules/a2a/a2a.service.js';
-import { unwiredAgentDirectory, type AgentDirectory, type EgressFetch } from './modules/a2a/a2a.ports.js';
+import type { AgentDirectory, EgressFetch } from './modules/a2a/a2a.ports.js';
 import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
 import { createLlmModule, type LlmModule } from './modules/llm/llm.module.js';
 import { allowAllSpendGuard, type SpendGuard } from './modules/llm/llm.ports.js';
-import type { AgentHostHandler, ManagedRunner } from './runtime/agent-host.js';
 import { runnerBundlePath } from './runner/bundle-path.js';
 import { createChatRepo } from './modules/chat/chat.repo.js';
 import { createChatService, type ChatService } from './modules/chat/chat.service.js';
-import { unwiredAgentLookup, type AgentLookup } from './modules/chat/chat.ports.js';
+import type { AgentLookup } from './modules/chat/chat.ports.js';
+import type { AgentHostHandler, ManagedRunner } from './runtime/agent-host.js';
+import { createRuntimes, defaultDriver, type Runtimes } from './runtime/index.js';
+import { createAgentsRepo } from './modules/agents/agents.repo.js';
+import { createAgentLifecycle, type AgentLifecycle } from './modules/agents/agents.lifecycle.js';
+import { createAgentsService, type AgentsService } from './modules/agents/agents.service.js';
+import { startSupervisor } from './modules/agents/agents.supervisor.js';
 
 export interface Container {
   config: Config;
@@ -60,12 +66,17 @@ export interface Container {
   settings: SettingsService;
   /** The A2A gateway; other modules talk to agents through it. */
   a2a: A2aService;
+  /** The agent registry (CRUD, RBAC, AgentDirectory) and its lifecycle (start/stop…). */
+  agents: AgentsService;
+  agentLifecycle: AgentLifecycle;
+  /** The runtime drivers this instance offers, by name. */
+  runtimes: Runtimes;
   /** LLM providers and the gateway agents reach on their pilox.sock. */
   llm: LlmModule;
   /** What the runtime calls for each request an agent makes on its pilox.sock (the llm module's gateway). */
   agentHostHandler: AgentHostHandler;
-  /** The managed-agent runner the runtime starts for managed agents (dist/runner.mjs). */
-  managedRunner: ManagedRunner;
+  /** The managed-agent runner the runtime starts for managed agents (dist/runner.mjs); undefined until built. */
+  managedRunner: ManagedRunner | undefined;
   /** Dashboard chat: conversations whose messages go through the A2A gateway. */
   chat: ChatService;
   /** Agents by id for chat and usage reports (the agents module). */
@@ -139,10 +150,16 @@ export interface ContainerOverrides {
   egressFetch?: EgressFetch;
   /** Refuses LLM calls of owners who may not spend (billing); default: allow all. */
   spendGuard?: SpendGuard;
-  /** Another runner bundle (tests of the runtime with a stand-in). */
-  managedRunner?: ManagedRunner;
-  /** Agents by id for chat and usage reports (the agents module; tests use a small local one). */
+  /** Agents by id for chat and usage reports; default: the agents module. */
   agentLookup?: AgentLookup;
+  /** How managed agents run ; default: the LLM module's runner, dist/runner.mjs, when built (else MANAGED_RUNNER_UNAVAILABLE). */
+  managedRunner?: ManagedRunner;
+  /** Serves what agents ask of Pilox on their pilox.sock (LLM gateway, tools); default: the LLM module's gateway and tools. */
+  agentHostHandler?: AgentHostHandler;
+  /** Runtime drivers by name (e.g. add the docker driver); default: sandbox and process. */
+  runtimes?: Runtimes;
+  /** Supervisor pass interval (tests shorten it). */
+  agentSupervisorIntervalMs?: number;
 }
 
 export async function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}): Promise<Container> {
@@ -165,7 +182,15 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     producer: config.AUTH_URL ? new URL(config.AUTH_URL).host : `pilox-${process.pid}`,
     onHandlerError: (err) => logger.error({ err }, 'event handler failed'),
   });
-  const system = createSystemService({ database, kv, config });
+  const runtimes: Runtimes =
+    overrides.runtimes ??
+    createRuntimes({
+      production: config.isProduction,
+      allowUnsandboxed: config.PILOX_ALLOW_UNSANDBOXED,
+      sandboxUid: config.PILOX_SANDBOX_UID,
+      logger: logger.child({ component: 'runtime' }),
+    });
+  const system = createSystemService({ database, kv, config, runtimes });
   const secretBox = createSecretBox({ current: config.ENCRYPTION_KEY, previous: splitKeyList(config.ENCRYPTION_KEY_PREVIOUS) });
   const identity = await createIdentity({ config, db: database.db, kv, jobs, clock, logger, secretBox });
   const startupNotices = overrides.cli ? [] : await identity.startupNotices();
@@ -189,6 +214,47 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     if (!overrides.database) await database.close();
     throw new StartupError('REDIS_URL', `cannot open the A2A task store (${describe(err)})`);
   }
+  const egressFetch: EgressFetch = overrides.egressFetch ?? ((url, init) => egress.fetch(url, init));
+  const llm = createLlmModule({
+    db: database.db,
+    kv,
+    secretBox,
+    egress,
+    audit: adaptAuditService(identity.audit),
+    clock,
+    logger: logger.child({ component: 'llm' }),
+    spendGuard: overrides.spendGuard ?? allowAllSpendGuard,
+    secrets,
+  });
+
+  const agentHostHandler: AgentHostHandler = overrides.agentHostHandler ?? llm.agentHostHandler;
+  // The bundle exists once built (`npm run build`, the test setup); without it managed agents cannot start.
+  const managedRunner: ManagedRunner | undefined = overrides.managedRunner ?? (existsSync(runnerBundlePath) ? { entry: runnerBundlePath } : undefined);
+  const agentsRepo = createAgentsRepo(database.db);
+  const agentLifecycle = createAgentLifecycle({
+    repo: agentsRepo,
+    runtimes,
+    defaultDriver: () => defaultDriver(runtimes, config.PILOX_RUNTIME_DEFAULT),
+    secrets,
+    events,
+    kv,
+    clock,
+    logger: logger.child({ component: 'agents' }),
+    dataDir: config.dataDir,
+    sandboxUid: config.PILOX_SANDBOX_UID,
+    managedRunner,
+    hostHandler: agentHostHandler,
+  });
+  const agents = createAgentsService({
+    repo: agentsRepo,
+    lifecycle: agentLifecycle,
+    audit: adaptAuditService(identity.audit),
+    clock,
+    logger: logger.child({ component: 'agents' }),
+    dataDir: config.dataDir,
+    egressFetch,
+    secrets,
+  });
   const a2a = createA2aService({
     settings: {
       enabled: config.A2A_ENABLED,
@@ -205,29 +271,22 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       federationRateLimit: { max: config.MESH_FEDERATION_RATE_LIMIT_MAX, windowMs: config.MESH_FEDERATION_RATE_LIMIT_WINDOW_MS },
       upstreamTimeoutMs: config.A2A_UPSTREAM_TIMEOUT_MS,
     },
-    directory: overrides.agentDirectory ?? unwiredAgentDirectory,
+    directory: overrides.agentDirectory ?? agents.directory,
     taskStore,
     db: database.db,
     kv,
     jobs,
     logger,
     origin: publicOrigin(config),
-    egressFetch: overrides.egressFetch ?? ((url, init) => egress.fetch(url, init)),
+    egressFetch,
   });
 
-  const llm = createLlmModule({
-    db: database.db,
-    kv,
-    secretBox,
-    egress,
-    audit: adaptAuditService(identity.audit),
-    clock,
-    logger: logger.child({ component: 'llm' }),
-    spendGuard: overrides.spendGuard ?? allowAllSpendGuard,
-    secrets,
-  });
-
-  const agentLookup = overrides.agentLookup ?? unwiredAgentLookup;
+  const agentLookup: AgentLookup = overrides.agentLookup ?? {
+    async get(id, principal) {
+      const a = await agents.get(principal, id);
+      return { id: a.id, slug: a.slug, ownerId: a.ownerId };
+    },
+  };
   const chat = createChatService({ repo: createChatRepo(database.db), agents: agentLookup, a2a, clock });
 
   const daemons: { stop(): Promise<void> }[] = [];
@@ -251,9 +310,12 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     secrets,
     settings,
     a2a,
+    agents,
+    agentLifecycle,
+    runtimes,
     llm,
-    agentHostHandler: llm.agentHostHandler,
-    managedRunner: overrides.managedRunner ?? { entry: runnerBundlePath },
+    agentHostHandler,
+    managedRunner,
     chat,
     agentLookup,
     authenticators: identity.authenticators,
@@ -262,9 +324,19 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       daemons.push(jobs.start());
       scheduleAuditRetention(jobs).catch((err) => logger.error({ err }, 'could not schedule the audit retention job'));
       a2a.startDaemons(jobs).catch((err) => logger.error({ err }, 'a2a: scheduling the purge failed'));
+      daemons.push(
+        startSupervisor({
+          repo: agentsRepo,
+          lifecycle: agentLifecycle,
+          kv,
+          logger: logger.child({ component: 'agent-supervisor' }),
+          intervalMs: overrides.agentSupervisorIntervalMs,
+        }),
+      );
     },
     async close() {
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
+      await agentLifecycle.closeAll().catch((err) => logger.error({ err }, 'stopping agents failed'));
       await a2a.close().catch((err) => logger.error({ err }, 'a2a close failed'));
       await llm.close().catch((err) => logger.error({ err }, 'llm close failed'));
       await identity.stop().catch((err) => logger.error({ err }, 'identity stop failed'));

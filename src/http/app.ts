@@ -28,6 +28,7 @@ import { usersRoutes } from '../modules/users/users.routes.js';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { secretsRoutes } from '../modules/secrets/secrets.routes.js';
+import { agentsRoutes } from '../modules/agents/agents.routes.js';
 import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { a2aRoutes } from '../modules/a2a/a2a.routes.js';
 import { providersRoutes } from '../modules/llm/providers.routes.js';
@@ -160,6 +161,7 @@ export async function buildApp(c: Container): Promise<App> {
   await app.register(providersRoutes, { providers: c.llm.providers });
   await app.register(usageRoutes, { db: c.db, agents: c.agentLookup });
   await app.register(chatRoutes, { chat: c.chat });
+  await app.register(agentsRoutes, { agents: c.agents });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -19,4 +19,30 @@ export const systemRoutes: FastifyPluginAsyncZod<{ system: SystemService }> = as
       return result.ok ? reply.send({ ok: true as const }) : reply.status(503).send({ ok: false as const });
     },
   );
+
+  const service = z.object({
+    ok: z.boolean(),
+    required: z.boolean(),
+    latencyMs: z.number().optional(),
+    kind: z.string().optional(),
+    error: z.string().optional(),
+  });
+  const health = z.object({ status: z.enum(['ok', 'degraded', 'down']), services: z.record(z.string(), service) });
+  app.get(
+    '/api/system/health',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['system'],
+        summary: 'Dependencies and runtime drivers, with why one is unavailable',
+        description:
+          'Postgres and Redis/Kv are required; a runtime driver is required only when it is PILOX_RUNTIME_DEFAULT. 503 (`down`) only when a required one fails; an optional one failing makes the status `degraded`.',
+        response: { 200: health, 503: health },
+      },
+    },
+    async (_req, reply) => {
+      const result = await system.health();
+      return reply.status(result.status === 'down' ? 503 : 200).send(result);
+    },
+  );
 };
