@@ -153,7 +153,7 @@ export interface ContainerOverrides {
   /** Agents by id for chat and usage reports; default: the agents module. */
   agentLookup?: AgentLookup;
   /** How managed agents run ; default: the LLM module's runner, dist/runner.mjs, when built (else MANAGED_RUNNER_UNAVAILABLE). */
-  managedRunner?: ManagedRunner;
+  managedRunner?: ManagedRunner | null;
   /** Serves what agents ask of Pilox on their pilox.sock (LLM gateway, tools); default: the LLM module's gateway and tools. */
   agentHostHandler?: AgentHostHandler;
   /** Runtime drivers by name (e.g. add the docker driver); default: sandbox and process. */
@@ -229,7 +229,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
 
   const agentHostHandler: AgentHostHandler = overrides.agentHostHandler ?? llm.agentHostHandler;
   // The bundle exists once built (`npm run build`, the test setup); without it managed agents cannot start.
-  const managedRunner: ManagedRunner | undefined = overrides.managedRunner ?? (existsSync(runnerBundlePath) ? { entry: runnerBundlePath } : undefined);
+  const managedRunner: ManagedRunner | undefined =
+    overrides.managedRunner === null ? undefined : (overrides.managedRunner ?? (existsSync(runnerBundlePath) ? { entry: runnerBundlePath } : undefined));
   const agentsRepo = createAgentsRepo(database.db);
   const agentLifecycle = createAgentLifecycle({
     repo: agentsRepo,
