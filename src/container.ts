@@ -232,6 +232,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
   const managedRunner: ManagedRunner | undefined =
     overrides.managedRunner === null ? undefined : (overrides.managedRunner ?? (existsSync(runnerBundlePath) ? { entry: runnerBundlePath } : undefined));
   const agentsRepo = createAgentsRepo(database.db);
+  const chatRepo = createChatRepo(database.db);
   const agentLifecycle = createAgentLifecycle({
     repo: agentsRepo,
     runtimes,
@@ -254,7 +255,13 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     logger: logger.child({ component: 'agents' }),
     dataDir: config.dataDir,
     egressFetch,
-    secrets,
+    // What an agent leaves behind in other modules goes with it (no foreign keys across modules).
+    secrets: {
+      async deleteForAgent(agentId: string) {
+        await secrets.deleteForAgent(agentId);
+        await chatRepo.deleteForAgent(agentId);
+      },
+    },
   });
   const a2a = createA2aService({
     settings: {
@@ -288,7 +295,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       return { id: a.id, slug: a.slug, ownerId: a.ownerId };
     },
   };
-  const chat = createChatService({ repo: createChatRepo(database.db), agents: agentLookup, a2a, clock });
+  const chat = createChatService({ repo: chatRepo, agents: agentLookup, a2a, clock });
 
   const daemons: { stop(): Promise<void> }[] = [];
   return {

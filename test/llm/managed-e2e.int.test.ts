@@ -4,7 +4,9 @@
 // environment, files or logs.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/lib/db/database.js';
 import { createSandboxDriver } from '../../src/runtime/sandbox-driver.js';
 import { promptTokens, startOpenAiFixture, type FixtureServer } from '../fixtures/openai-server/index.js';
 import type { TestApp } from '../helpers/app.js';
@@ -127,5 +129,11 @@ describe.skipIf(!sandbox.available)('managed agent in the sandbox', () => {
     expect(logs.body).not.toContain(KEY);
 
     expect((await t.app.inject({ method: 'POST', url: `/api/agents/${id}/stop`, headers: op.headers })).json()).toMatchObject({ status: 'stopped' });
+
+    // Deleting the agent deletes its conversations; its usage stays (billing and reports need it).
+    expect((await t.app.inject({ method: 'GET', url: `/api/agents/${id}/conversations`, headers: op.headers })).json().items).toHaveLength(1);
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/agents/${id}`, headers: op.headers })).statusCode).toBe(204);
+    expect(await queryRows(t.database.db, sql`select id from conversations where agent_id = ${id}`)).toEqual([]);
+    expect((await waitForUsage(t, id, 2)).length).toBe(2);
   }, 120_000);
 });
