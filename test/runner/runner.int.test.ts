@@ -107,6 +107,14 @@ describe('managed-agent runner', () => {
     expect((await waitForUsage(t, r.agent.id, 2)).length).toBe(2);
   });
 
+  it('fails the task when the tool rounds run out before an answer', async () => {
+    const r = await startRunner(t, managedAgent(owner.user.id, { model: 'fixture-small', tools: [{ name: 'kb', url: mcp.url }], maxSteps: 1 }));
+    runners.push(r);
+    const res = await a2a(r.agentSocket, 'SendMessage', userMessage('use tool kb__lookup'));
+    expect(res.result?.task.status.state).toBe('TASK_STATE_FAILED');
+    expect(textOf(res.result?.task.status.message)).toMatch(/^TOOL_STEPS_EXHAUSTED: /);
+  });
+
   it('turns a gateway refusal (budget 402) into a failed task with its code', async () => {
     const r = await startRunner(t, managedAgent(owner.user.id, { model: 'fixture-small', budget: { dailyTokens: 1 } }));
     runners.push(r);
