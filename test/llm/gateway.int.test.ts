@@ -233,6 +233,19 @@ describe('LLM gateway on pilox.sock', () => {
     expect((await usageRows(t, agent.id)).length).toBe(1);
   });
 
+  it('never passes the provider key on in errors', async () => {
+    const wrongKey = 'sk-wrong-key-that-must-stay-in-pilox';
+    const bad = await t.container.llm.providers.create({ id: 'test' }, { name: 'wrong-key', type: 'openai', baseUrl: openai.url, apiKey: wrongKey, isDefault: false });
+    const { agent, sock } = await agentSocket({ model: 'fixture-small', providerId: bad.id });
+    for (const stream of [false, true]) {
+      const res = await socketCall(sock, 'POST', '/v1/chat/completions', { messages: conversation, stream });
+      expect(res.status).toBe(502);
+      expect(JSON.parse(res.body).error.code).toBe('LLM_UPSTREAM_AUTH_FAILED');
+      expect(res.body).not.toContain(wrongKey);
+    }
+    expect((await waitForUsage(t, agent.id, 2)).map((r) => r.error_code)).toEqual(['LLM_UPSTREAM_AUTH_FAILED', 'LLM_UPSTREAM_AUTH_FAILED']);
+  });
+
   it('refuses agents that are not managed and unknown paths', async () => {
     const pkg: AgentHostIdentity = { ...managedAgent(ownerId, { model: 'x' }), kind: 'package', managed: null };
     const s = await serveHostSocket(t.container.agentHostHandler, pkg);

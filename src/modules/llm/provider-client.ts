@@ -36,8 +36,17 @@ function headersFor(t: UpstreamTarget): Record<string, string> {
   return h;
 }
 
-/** Maps a provider's refusal onto our stable codes, keeping its message (never our key). */
-async function upstreamFailure(res: Response): Promise<UpstreamError> {
+/**
+ * Maps a provider's refusal onto our stable codes, keeping its message for the agent — but
+ * never the key: auth failures get our own message (providers quote keys in them), and any
+ * other message has the key masked.
+ */
+async function upstreamFailure(res: Response, apiKey: string | null): Promise<UpstreamError> {
+  const details = { upstreamStatus: res.status };
+  if (res.status === 401 || res.status === 403) {
+    await res.body?.cancel().catch(() => {});
+    return new UpstreamError(502, 'LLM_UPSTREAM_AUTH_FAILED', `The provider refused the API key configured in Pilox (${res.status})`, details);
+  }
   let message = `provider answered ${res.status}`;
   try {
     const body = (await res.json()) as { error?: { message?: string } | string; message?: string };
@@ -46,9 +55,8 @@ async function upstreamFailure(res: Response): Promise<UpstreamError> {
   } catch {
     // not JSON: keep the status only
   }
-  const details = { upstreamStatus: res.status };
+  if (apiKey) message = message.split(apiKey).join('***');
   if (res.status === 429) return new UpstreamError(429, 'LLM_UPSTREAM_RATE_LIMITED', message, details);
-  if (res.status === 401 || res.status === 403) return new UpstreamError(502, 'LLM_UPSTREAM_AUTH_FAILED', message, details);
   if (res.status >= 400 && res.status < 500) return new UpstreamError(400, 'LLM_UPSTREAM_REJECTED', message, details);
   return new UpstreamError(502, 'LLM_UPSTREAM_ERROR', message, details);
 }
@@ -63,7 +71,7 @@ export function createProviderClient(fetchUpstream: UpstreamFetch) {
   async function post(t: UpstreamTarget, body: unknown, signal?: AbortSignal): Promise<Response> {
     const url = t.type === 'anthropic' ? `${anthropicBase(t.baseUrl)}/v1/messages` : `${trimBase(t.baseUrl)}/chat/completions`;
     const res = await fetchUpstream(url, { method: 'POST', headers: headersFor(t), body: JSON.stringify(body), signal, timeoutMs: LLM_TIMEOUT_MS });
-    if (!res.ok) throw await upstreamFailure(res);
+    if (!res.ok) throw await upstreamFailure(res, t.apiKey);
     return res;
   }
 
@@ -71,7 +79,7 @@ export function createProviderClient(fetchUpstream: UpstreamFetch) {
     async listModels(t: UpstreamTarget, signal?: AbortSignal): Promise<string[]> {
       const url = t.type === 'anthropic' ? `${anthropicBase(t.baseUrl)}/v1/models` : `${trimBase(t.baseUrl)}/models`;
       const res = await fetchUpstream(url, { method: 'GET', headers: headersFor(t), signal, timeoutMs: 30_000, maxBytes: 4 * 1_048_576 });
-      if (!res.ok) throw await upstreamFailure(res);
+      if (!res.ok) throw await upstreamFailure(res, t.apiKey);
       const body = (await res.json()) as { data?: { id?: unknown }[] };
       return (body.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string').slice(0, 1000);
     },
