@@ -31,6 +31,7 @@ import { createLlmModule, type LlmModule } from './modules/llm/llm.module.js';
 import { allowAllSpendGuard, type SpendGuard } from './modules/llm/llm.ports.js';
 import { runnerBundlePath } from './runner/bundle-path.js';
 import { createChatRepo } from './modules/chat/chat.repo.js';
+import { createUsageService, type UsageService } from './modules/llm/usage.service.js';
 import { createChatService, type ChatService } from './modules/chat/chat.service.js';
 import type { AgentLookup } from './modules/chat/chat.ports.js';
 import type { AgentHostHandler, ManagedRunner } from './runtime/agent-host.js';
@@ -81,6 +82,8 @@ export interface Container {
   chat: ChatService;
   /** Agents by id for chat and usage reports (the agents module). */
   agentLookup: AgentLookup;
+  /** LLM usage reports over inference_usage. */
+  usage: UsageService;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -296,6 +299,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     },
   };
   const chat = createChatService({ repo: chatRepo, agents: agentLookup, a2a, clock });
+  const usage = createUsageService({ db: database.db, agents: agentLookup });
 
   const daemons: { stop(): Promise<void> }[] = [];
   return {
@@ -326,6 +330,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     managedRunner,
     chat,
     agentLookup,
+    usage,
     authenticators: identity.authenticators,
     startupNotices,
     startDaemons() {

@@ -159,7 +159,7 @@ export async function buildApp(c: Container): Promise<App> {
   await app.register(settingsRoutes, { settings: c.settings });
   await app.register(a2aRoutes, { a2a: c.a2a });
   await app.register(providersRoutes, { providers: c.llm.providers });
-  await app.register(usageRoutes, { db: c.db, agents: c.agentLookup });
+  await app.register(usageRoutes, { usage: c.usage });
   await app.register(chatRoutes, { chat: c.chat });
   await app.register(agentsRoutes, { agents: c.agents });
 
