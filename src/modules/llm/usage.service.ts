@@ -41,8 +41,8 @@ export function createUsageService(deps: { db: Db; agents: AgentLookup }) {
       const { from, to } = window(q);
       const all = q.all === true && (p.kind === 'internal' || (p.kind === 'user' && p.role === 'admin'));
       // Usage belongs to users (agent owners); other principals own no agents.
-      if (!all && p.kind !== 'user') return report(from, to, q.groupBy, []);
-      const items = await summarizeUsage(deps.db, { from, to, groupBy: q.groupBy, ownerId: all ? undefined : (p as { userId: string }).userId });
+      const ownerId = p.kind === 'user' ? p.userId : null;
+      const items = all ? await summarizeUsage(deps.db, { from, to, groupBy: q.groupBy }) : ownerId ? await summarizeUsage(deps.db, { from, to, groupBy: q.groupBy, ownerId }) : [];
       return report(from, to, q.groupBy, items);
     },
 
