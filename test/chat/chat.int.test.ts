@@ -127,6 +127,10 @@ describe('chat API', () => {
     expect(byDay.totals.requests).toBeGreaterThanOrEqual(4);
     const bobs = (await t.app.inject({ method: 'GET', url: '/api/usage?groupBy=agent', headers: bob.headers })).json();
     expect(bobs.items).toEqual([]);
+    const admin = await createTestUser(t, 'admin');
+    const everyone = (await t.app.inject({ method: 'GET', url: '/api/usage?groupBy=agent&all=true', headers: admin.headers })).json();
+    expect(everyone.items.map((i: { key: string }) => i.key)).toContain(r.agent.id);
+    expect((await t.app.inject({ method: 'GET', url: '/api/usage?groupBy=agent&all=true', headers: bob.headers })).json().items).toEqual([]);
     expect((await t.app.inject({ method: 'GET', url: `/api/agents/${r.agent.id}/usage`, headers: bob.headers })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: '/api/usage?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', headers: alice.headers })).statusCode).toBe(400);
   });
