@@ -35,6 +35,8 @@ export async function startBenchPilox(): Promise<BenchPilox> {
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     AUTH_URL: 'http://localhost:8080',
     API_RATE_LIMIT_MAX: '0',
+    // The docker driver is measured only when an engine is given (CI: scripts/podman-service.sh).
+    DOCKER_HOST: process.env.DOCKER_HOST,
   });
   const container = await createContainer(config, createLogger({ level: 'silent' }));
   const app = await buildApp(container);

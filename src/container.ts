@@ -28,12 +28,13 @@ import { createA2aService, type A2aService } from './modules/a2a/a2a.service.js'
 import type { AgentDirectory, EgressFetch } from './modules/a2a/a2a.ports.js';
 import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
 import { createLlmModule, type LlmModule } from './modules/llm/llm.module.js';
-import { allowAllSpendGuard, type SpendGuard } from './modules/llm/llm.ports.js';
+import type { SpendGuard } from './modules/llm/llm.ports.js';
 import { runnerBundlePath } from './runner/bundle-path.js';
 import { createChatRepo } from './modules/chat/chat.repo.js';
 import { createUsageService, type UsageService } from './modules/llm/usage.service.js';
 import { createChatService, type ChatService } from './modules/chat/chat.service.js';
 import type { AgentLookup } from './modules/chat/chat.ports.js';
+import { createBilling, type Billing } from './modules/billing/billing.js';
 import type { AgentHostHandler, ManagedRunner } from './runtime/agent-host.js';
 import { createRuntimes, defaultDriver, type Runtimes } from './runtime/index.js';
 import { createAgentsRepo } from './modules/agents/agents.repo.js';
@@ -67,6 +68,10 @@ export interface Container {
   settings: SettingsService;
   /** The A2A gateway; other modules talk to agents through it. */
   a2a: A2aService;
+  /** Wallets, ledger, Stripe webhooks/Checkout/Portal, usage metering (spec §2.1). */
+  billing: Billing;
+  /** Billing's wallet hard stop and spending limit, asked by the LLM gateway before each call. */
+  spendGuard: SpendGuard;
   /** The agent registry (CRUD, RBAC, AgentDirectory) and its lifecycle (start/stop…). */
   agents: AgentsService;
   agentLifecycle: AgentLifecycle;
@@ -151,11 +156,11 @@ export interface ContainerOverrides {
   agentDirectory?: AgentDirectory;
   /** The egress guard's fetch for remote agents and webhooks. */
   egressFetch?: EgressFetch;
-  /** Refuses LLM calls of owners who may not spend (billing); default: allow all. */
+  /** Refuses LLM calls of owners who may not spend; default: billing's spend guard. */
   spendGuard?: SpendGuard;
   /** Agents by id for chat and usage reports; default: the agents module. */
   agentLookup?: AgentLookup;
-  /** How managed agents run ; default: the LLM module's runner, dist/runner.mjs, when built (else MANAGED_RUNNER_UNAVAILABLE). */
+  /** How managed agents run; default: the LLM module's runner, dist/runner.mjs, when built (else MANAGED_RUNNER_UNAVAILABLE). */
   managedRunner?: ManagedRunner | null;
   /** Serves what agents ask of Pilox on their pilox.sock (LLM gateway, tools); default: the LLM module's gateway and tools. */
   agentHostHandler?: AgentHostHandler;
@@ -191,6 +196,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       production: config.isProduction,
       allowUnsandboxed: config.PILOX_ALLOW_UNSANDBOXED,
       sandboxUid: config.PILOX_SANDBOX_UID,
+      dockerHost: config.DOCKER_HOST,
       logger: logger.child({ component: 'runtime' }),
     });
   const system = createSystemService({ database, kv, config, runtimes });
@@ -218,6 +224,25 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     throw new StartupError('REDIS_URL', `cannot open the A2A task store (${describe(err)})`);
   }
   const egressFetch: EgressFetch = overrides.egressFetch ?? ((url, init) => egress.fetch(url, init));
+  const billing = createBilling({
+    db: database.db,
+    kv,
+    users: identity.users,
+    audit: identity.audit,
+    clock,
+    logger: logger.child({ component: 'billing' }),
+    jobs,
+    settings: {
+      webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      secretKey: config.STRIPE_SECRET_KEY,
+      apiBase: config.STRIPE_API_BASE,
+      subscriptionPriceId: config.STRIPE_SUBSCRIPTION_PRICE_ID,
+      currency: config.BILLING_CURRENCY,
+      usageMinorPer1kTokens: config.BILLING_USAGE_MINOR_PER_1K_TOKENS,
+      origin: publicOrigin(config),
+    },
+  });
+  const spendGuard: SpendGuard = overrides.spendGuard ?? billing.spendGuard;
   const llm = createLlmModule({
     db: database.db,
     kv,
@@ -226,7 +251,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     audit: adaptAuditService(identity.audit),
     clock,
     logger: logger.child({ component: 'llm' }),
-    spendGuard: overrides.spendGuard ?? allowAllSpendGuard,
+    spendGuard,
     secrets,
   });
 
@@ -322,6 +347,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     secrets,
     settings,
     a2a,
+    billing,
+    spendGuard,
     agents,
     agentLifecycle,
     runtimes,
@@ -337,6 +364,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       daemons.push(jobs.start());
       scheduleAuditRetention(jobs).catch((err) => logger.error({ err }, 'could not schedule the audit retention job'));
       a2a.startDaemons(jobs).catch((err) => logger.error({ err }, 'a2a: scheduling the purge failed'));
+      billing.startDaemons(jobs).catch((err) => logger.error({ err }, 'billing: scheduling usage metering failed'));
       daemons.push(
         startSupervisor({
           repo: agentsRepo,

@@ -34,6 +34,9 @@ import { a2aRoutes } from '../modules/a2a/a2a.routes.js';
 import { providersRoutes } from '../modules/llm/providers.routes.js';
 import { usageRoutes } from '../modules/llm/usage.routes.js';
 import { chatRoutes } from '../modules/chat/chat.routes.js';
+import { billingRoutes } from '../modules/billing/billing.routes.js';
+import { billingAdminRoutes } from '../modules/billing/billing-admin.routes.js';
+import { stripeWebhookRoutes } from '../modules/billing/stripe-webhook.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -161,6 +164,9 @@ export async function buildApp(c: Container): Promise<App> {
   await app.register(providersRoutes, { providers: c.llm.providers });
   await app.register(usageRoutes, { usage: c.usage });
   await app.register(chatRoutes, { chat: c.chat });
+  await app.register(stripeWebhookRoutes, { webhooks: c.billing.webhooks });
+  await app.register(billingRoutes, { billing: c.billing });
+  await app.register(billingAdminRoutes, { billing: c.billing });
   await app.register(agentsRoutes, { agents: c.agents });
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());

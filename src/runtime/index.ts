@@ -1,15 +1,18 @@
-// Builds the drivers this machine can offer. The docker driver plugs in here when it lands.
+// Builds the drivers this machine can offer (docker: reported unavailable, with the reason, when
+// no engine answers at DOCKER_HOST).
 import type { Logger } from '../lib/logger.js';
+import { createDockerRuntime } from './docker/docker-runtime.js';
 import { createProcessDriver } from './process-driver.js';
 import { createSandboxDriver } from './sandbox-driver.js';
 import type { AgentRuntime, RuntimeDriverName } from './runtime.js';
 
 export type Runtimes = Partial<Record<RuntimeDriverName, AgentRuntime>>;
 
-export function createRuntimes(deps: { production: boolean; allowUnsandboxed: boolean; sandboxUid: number; logger: Logger }): Runtimes {
+export function createRuntimes(deps: { production: boolean; allowUnsandboxed: boolean; sandboxUid: number; dockerHost?: string | undefined; logger: Logger }): Runtimes {
   return {
     sandbox: createSandboxDriver({ uid: deps.sandboxUid, logger: deps.logger }),
     process: createProcessDriver({ production: deps.production, allowUnsandboxed: deps.allowUnsandboxed, logger: deps.logger }),
+    docker: createDockerRuntime({ dockerHost: deps.dockerHost, uid: deps.sandboxUid, logger: deps.logger }),
   };
 }
 

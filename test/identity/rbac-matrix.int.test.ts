@@ -33,6 +33,9 @@ const REVIEWED_CUSTOM: string[] = [
   // for allowlisted methods on public agents when A2A_PUBLIC_JSONRPC_ENABLED.
   'POST /a2a/agents/:slug',
   'POST /api/a2a/jsonrpc',
+  // Stripe webhooks (docs/billing.md): the Stripe-Signature header over the raw body
+  // (STRIPE_WEBHOOK_SECRET); 503 when the secret is unset.
+  'POST /api/webhooks/stripe',
 ];
 
 const INTERNAL = 'rbac-matrix-internal-token-0123456789abcdef';

@@ -40,6 +40,19 @@ export function createAuditRepo() {
       await tx.insert(auditLogs).values(row);
     },
 
+    /** `n` ids in ascending order (call with the chain lock held). */
+    async nextIds(tx: DbOrTx, n: number): Promise<number[]> {
+      const rows = await queryRows<{ id: string | number }>(
+        tx,
+        sql`select nextval(pg_get_serial_sequence('audit_logs', 'id')) as id from generate_series(1, ${n})`,
+      );
+      return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    },
+
+    async insertMany(tx: DbOrTx, rows: (typeof auditLogs.$inferInsert)[]): Promise<void> {
+      await tx.insert(auditLogs).values(rows);
+    },
+
     async list(db: DbOrTx, filter: AuditFilter, limit: number): Promise<AuditLogRow[]> {
       const where: SQL[] = [];
       if (filter.action) where.push(eq(auditLogs.action, filter.action));

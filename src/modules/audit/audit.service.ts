@@ -57,11 +57,9 @@ export function createAuditService(deps: { db: Db; clock: Clock; logger: Logger 
   const { db, clock } = deps;
   const repo = createAuditRepo();
 
-  async function appendLocked(tx: DbOrTx, entry: AuditEntry, at: { id?: number; prevHash?: string } = {}): Promise<number> {
-    const prevHash = at.prevHash ?? (await repo.lastHash(tx)) ?? GENESIS_HASH;
-    const rowId = at.id ?? (await repo.nextId(tx));
-    const content = {
-      id: rowId,
+  function content(entry: AuditEntry, id: number) {
+    const c = {
+      id,
       // Millisecond precision, like the stored value read back, so the hash is reproducible.
       createdAt: new Date(clock.now().getTime()),
       action: cap(entry.action, 128)!,
@@ -72,9 +70,16 @@ export function createAuditService(deps: { db: Db; clock: Clock; logger: Logger 
       ip: cap(entry.ip, 64),
       metadata: sanitizeMetadata(entry.metadata),
     };
-    content.actorEmail = cap(content.actorEmail, 320);
-    content.actorId = cap(content.actorId, 256);
-    await repo.insert(tx, { ...content, prevHash, hash: rowHash(prevHash, content) });
+    c.actorEmail = cap(c.actorEmail, 320);
+    c.actorId = cap(c.actorId, 256);
+    return c;
+  }
+
+  async function appendLocked(tx: DbOrTx, entry: AuditEntry, at: { id?: number; prevHash?: string } = {}): Promise<number> {
+    const prevHash = at.prevHash ?? (await repo.lastHash(tx)) ?? GENESIS_HASH;
+    const rowId = at.id ?? (await repo.nextId(tx));
+    const c = content(entry, rowId);
+    await repo.insert(tx, { ...c, prevHash, hash: rowHash(prevHash, c) });
     return rowId;
   }
 
@@ -92,6 +97,25 @@ export function createAuditService(deps: { db: Db; clock: Clock; logger: Logger 
       await repo.lockChain(t);
       await appendLocked(t, entry);
     });
+  }
+
+  /**
+   * Appends several rows in `tx` with one lock, one id allocation and one insert (callers
+   * that commit many changes at once, e.g. billing's grouped webhook transactions). Same
+   * rules as record(): call it last in the transaction.
+   */
+  async function recordMany(entries: AuditEntry[], tx: DbOrTx): Promise<void> {
+    if (entries.length === 0) return;
+    await repo.lockChain(tx);
+    let prevHash = (await repo.lastHash(tx)) ?? GENESIS_HASH;
+    const ids = await repo.nextIds(tx, entries.length);
+    const rows = entries.map((entry, i) => {
+      const c = content(entry, ids[i]!);
+      const row = { ...c, prevHash, hash: rowHash(prevHash, c) };
+      prevHash = row.hash;
+      return row;
+    });
+    await repo.insertMany(tx, rows);
   }
 
   async function list(filter: AuditFilter, limit: number): Promise<{ items: AuditLogView[]; nextCursor: number | null }> {
@@ -169,7 +193,7 @@ export function createAuditService(deps: { db: Db; clock: Clock; logger: Logger 
     });
   }
 
-  return { record, list, verify, purge };
+  return { record, recordMany, list, verify, purge };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;

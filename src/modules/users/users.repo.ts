@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ilike, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../lib/db/database.js';
 import type { Role } from '../../http/access.js';
 import { users, type UserRow } from './users.tables.js';
@@ -39,6 +39,39 @@ export function createUsersRepo() {
         .where(eq(users.id, id))
         .returning();
       return rows[0] ?? null;
+    },
+
+    async existingIds(db: DbOrTx, ids: string[]): Promise<string[]> {
+      if (ids.length === 0) return [];
+      const rows = await db.select({ id: users.id }).from(users).where(inArray(users.id, ids));
+      return rows.map((r) => r.id);
+    },
+
+    async idsByStripeCustomerIds(db: DbOrTx, customerIds: string[]): Promise<{ id: string; customerId: string }[]> {
+      if (customerIds.length === 0) return [];
+      const rows = await db.select({ id: users.id, customerId: users.stripeCustomerId }).from(users).where(inArray(users.stripeCustomerId, customerIds));
+      return rows.map((r) => ({ id: r.id, customerId: r.customerId! }));
+    },
+
+    async idByStripeCustomerId(db: DbOrTx, customerId: string): Promise<string | null> {
+      const rows = await db.select({ id: users.id }).from(users).where(eq(users.stripeCustomerId, customerId)).limit(1);
+      return rows[0]?.id ?? null;
+    },
+
+    /** Sets the Stripe customer unless another user already has it; false when nothing changed. */
+    async setStripeCustomerId(db: DbOrTx, id: string, customerId: string): Promise<boolean> {
+      const rows = await db
+        .update(users)
+        .set({ stripeCustomerId: customerId, updatedAt: new Date() })
+        .where(
+          and(
+            eq(users.id, id),
+            sql`${users.stripeCustomerId} is distinct from ${customerId}`,
+            sql`not exists (select 1 from ${users} u2 where u2.stripe_customer_id = ${customerId} and u2.id <> ${id})`,
+          ),
+        )
+        .returning({ id: users.id });
+      return rows.length > 0;
     },
 
     async touchLogin(db: DbOrTx, id: string, at: Date): Promise<void> {

@@ -229,6 +229,39 @@ export function createUsersService(deps: { db: Db; kv: Kv; audit: AuditService; 
       return { id: row.id, email: row.email, name: row.name, role: row.role, disabled: row.disabled, securityVersion: row.securityVersion };
     },
 
+    /** Billing (spec §2.1): the user's Stripe customer id (`cus_…`), or null. */
+    async stripeCustomerId(id: string, tx: DbOrTx = db): Promise<string | null> {
+      if (!UUID.test(id)) return null;
+      return (await repo.byId(tx, id))?.stripeCustomerId ?? null;
+    },
+
+    /** Billing: the user whose users.stripe_customer_id is `customerId`, or null. */
+    async idByStripeCustomerId(customerId: string, tx: DbOrTx = db): Promise<string | null> {
+      return repo.idByStripeCustomerId(tx, customerId);
+    },
+
+    /** Billing: records the Stripe customer after Checkout; false when unchanged or owned by another user. */
+    async setStripeCustomerId(id: string, customerId: string, tx: DbOrTx = db): Promise<boolean> {
+      if (!UUID.test(id)) return false;
+      return repo.setStripeCustomerId(tx, id, customerId);
+    },
+
+    /** Billing (many events at once): which of `ids` are existing users' ids. */
+    async existingIds(ids: string[], tx: DbOrTx = db): Promise<Set<string>> {
+      return new Set(await repo.existingIds(tx, [...new Set(ids.filter((id) => UUID.test(id)))]));
+    },
+
+    /** Billing (many events at once): Stripe customer id → user id, for those linked to a user. */
+    async idsByStripeCustomerIds(customerIds: string[], tx: DbOrTx = db): Promise<Map<string, string>> {
+      const rows = await repo.idsByStripeCustomerIds(tx, [...new Set(customerIds)]);
+      return new Map(rows.map((r) => [r.customerId, r.id]));
+    },
+
+    /** Billing: whether `id` is an existing user's id (metadata.hive_user_id resolution). */
+    async exists(id: string, tx: DbOrTx = db): Promise<boolean> {
+      return UUID.test(id) && (await repo.byId(tx, id)) !== null;
+    },
+
     async recordLogin(id: string): Promise<void> {
       await repo.touchLogin(db, id, clock.now());
     },

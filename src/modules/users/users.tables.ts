@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { ROLES } from '../../http/access.js';
 
@@ -14,10 +15,16 @@ export const users = pgTable(
     /** Bumped on password change, disable or role change: sessions carrying an older value are refused. */
     securityVersion: integer('security_version').notNull().default(1),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+    /** Stripe Customer (`cus_…`) set by billing after Checkout; resolves invoice.paid to a user (spec §2.1). */
+    stripeCustomerId: text('stripe_customer_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('users_email_uq').on(t.email), index('users_role_idx').on(t.role)],
+  (t) => [
+    uniqueIndex('users_email_uq').on(t.email),
+    index('users_role_idx').on(t.role),
+    uniqueIndex('users_stripe_customer_id_uq').on(t.stripeCustomerId).where(sql`stripe_customer_id is not null`),
+  ],
 );
 
 export type UserRow = typeof users.$inferSelect;

@@ -3,7 +3,7 @@
 // names, the bytes only ever go to that socket (internal traffic, not user-supplied egress).
 // Remote agents are reached only through the injected egress fetch (spec §4.2); without one,
 // remote calls are refused.
-import { Agent } from 'undici';
+import { Agent, buildConnector } from 'undici';
 import type { AgentCard } from '@a2a-js/sdk';
 import {
   ClientFactory,
@@ -14,6 +14,7 @@ import {
 } from '@a2a-js/sdk/client';
 import { ServiceUnavailableError } from '../../../lib/errors.js';
 import type { AgentEndpoint, EgressFetch } from '../a2a.ports.js';
+import { pinAgentSocket } from '../../../runtime/agent-socket.js';
 import { socketFetch } from './socket-fetch.js';
 
 export class EgressNotConfiguredError extends ServiceUnavailableError {
@@ -56,7 +57,24 @@ export function createUpstreamClients(deps: { egressFetch?: EgressFetch; cardTtl
     }
     let dispatcher = dispatchers.get(endpoint.socketPath);
     if (!dispatcher) {
-      dispatcher = new Agent({ connect: { socketPath: endpoint.socketPath }, keepAliveTimeout: 30_000 });
+      const socketPath = endpoint.socketPath;
+      // Each new connection goes to the socket itself, never through a symlink the agent planted
+      // in its own socket dir (agent-socket.ts).
+      const connect: buildConnector.connector = (opts, cb) => {
+        let pin: ReturnType<typeof pinAgentSocket>;
+        try {
+          pin = pinAgentSocket(socketPath);
+        } catch (err) {
+          cb(err as Error, null);
+          return;
+        }
+        buildConnector({ socketPath: pin.path })(opts, (err, socket) => {
+          pin.release();
+          if (err) cb(err, null);
+          else cb(null, socket);
+        });
+      };
+      dispatcher = new Agent({ connect, keepAliveTimeout: 30_000 });
       dispatchers.set(endpoint.socketPath, dispatcher);
     }
     return socketFetch(dispatcher);
