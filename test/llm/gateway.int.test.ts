@@ -258,6 +258,18 @@ describe('LLM gateway on pilox.sock', () => {
 });
 
 describe('spend guard', () => {
+  it("asks billing by default: an empty wallet with the hard stop answers 402 BILLING_WALLET_EMPTY", async () => {
+    const u = await createTestUser(t, 'operator');
+    const set = await t.app.inject({ method: 'PUT', url: '/api/billing/limits', headers: u.headers, payload: { hardStop: true } });
+    expect(set.statusCode, set.body).toBe(200);
+    const agent = managedAgent(u.user.id, { model: 'fixture-small' });
+    const s = await serveHostSocket(t.container.agentHostHandler, agent);
+    sockets.push(s);
+    const res = await socketCall(s.path, 'POST', '/v1/chat/completions', { messages: conversation });
+    expect(res.status).toBe(402);
+    expect(JSON.parse(res.body).error.code).toBe('BILLING_WALLET_EMPTY');
+  });
+
   it('turns a refusal into 402 with its code', async () => {
     const t2 = await createLlmTestApp([openai.port], {
       database: t.database,
