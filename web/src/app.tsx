@@ -15,6 +15,8 @@ const BillingPage = lazy(() => import('./pages/billing'));
 const AgentsPage = lazy(() => import('./pages/agents/list'));
 const NewAgentPage = lazy(() => import('./pages/agents/new'));
 const AgentDetailPage = lazy(() => import('./pages/agents/detail'));
+const ChatPage = lazy(() => import('./pages/agents/chat'));
+const ProvidersPage = lazy(() => import('./pages/settings/providers'));
 const SettingsLayout = lazy(() => import('./pages/settings/index'));
 const AccountPage = lazy(() => import('./pages/settings/account'));
 const TokensPage = lazy(() => import('./pages/settings/tokens'));
@@ -42,6 +44,7 @@ const router = createBrowserRouter([
       { path: 'agents', element: page(<AgentsPage />) },
       { path: 'agents/new', element: page(<NewAgentPage />) },
       { path: 'agents/:id', element: page(<AgentDetailPage />) },
+      { path: 'agents/:id/chat', element: page(<ChatPage />) },
       { path: 'system', element: page(<SystemPage />) },
       { path: 'billing', element: page(<BillingPage />) },
       {
@@ -54,6 +57,7 @@ const router = createBrowserRouter([
           { path: 'users', element: page(<UsersPage />) },
           { path: 'secrets', element: page(<SecretsPage />) },
           { path: 'security', element: page(<SecurityPage />) },
+          { path: 'providers', element: page(<ProvidersPage />) },
         ],
       },
       { path: '*', element: page(<NotFoundPage />) },

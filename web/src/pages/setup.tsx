@@ -10,8 +10,9 @@ import { AuthShell } from '../components/auth-shell';
 import { Button } from '../components/button';
 import { ErrorState, Spinner } from '../components/feedback';
 import { Field, Input } from '../components/form';
+import { ProviderStep } from './setup-provider';
 
-const STEPS = ['Administrator', 'Instance', 'Done'] as const;
+const STEPS = ['Administrator', 'Instance', 'LLM provider', 'Done'] as const;
 
 function Steps({ current }: { current: number }) {
   return (
@@ -126,10 +127,11 @@ export default function SetupPage() {
   const status = useSetupStatus();
   const navigate = useNavigate();
   const [step, setStep] = useState(0);
-  const titles = ['Welcome to Pilox', 'Name this instance', 'All set'];
+  const titles = ['Welcome to Pilox', 'Name this instance', 'Connect a model provider', 'All set'];
   const descriptions = [
     'Create the first administrator of this instance.',
     'A name helps tell instances apart.',
+    'Managed agents call models through it. OpenAI-compatible servers (vLLM, Ollama, LiteLLM…) work too.',
     'Your instance is ready. Next: enable two-factor authentication and create API tokens in Settings.',
   ];
   if (status.isPending) return <AuthShell title="Setup"><Spinner /></AuthShell>;
@@ -140,7 +142,8 @@ export default function SetupPage() {
       <Steps current={step} />
       {step === 0 && <AdminStep onDone={() => setStep(1)} />}
       {step === 1 && <InstanceStep onDone={() => setStep(2)} />}
-      {step === 2 && (
+      {step === 2 && <ProviderStep onDone={() => setStep(3)} />}
+      {step === 3 && (
         <div className="flex flex-wrap gap-2">
           <Button onClick={() => navigate('/', { replace: true })}>Open the console</Button>
           <Button variant="secondary" onClick={() => navigate('/settings/account', { replace: true })}>

@@ -3,7 +3,7 @@ import { useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import * as Tabs from '@radix-ui/react-tabs';
-import { ArrowLeft } from 'lucide-react';
+import { ArrowLeft, MessageSquare } from 'lucide-react';
 import { api } from '../../lib/api';
 import { hasRole, useMe } from '../../lib/auth';
 import { formatDate } from '../../lib/format';
@@ -12,6 +12,7 @@ import { ConfirmButton } from '../../components/confirm';
 import { Alert, Badge, Card, CopyButton, ErrorState, Spinner } from '../../components/feedback';
 import { AGENTS_KEY, LifecycleButtons, StatusBadge, agentKey, formatBytes, pollInterval } from './common';
 import { AgentLogs } from './logs';
+import { AgentUsage } from './usage';
 
 function Url({ label, value }: { label: string; value: string }) {
   return (
@@ -159,8 +160,15 @@ export default function AgentDetailPage() {
           <p className="mt-1 font-mono text-xs text-zinc-500 dark:text-zinc-400">{a.slug}</p>
           {a.description && <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{a.description}</p>}
         </div>
-        {canOperate && (
-          <div className="flex flex-wrap gap-2">
+        <div className="flex flex-wrap gap-2">
+          <Link
+            to={`/agents/${a.id}/chat`}
+            className="inline-flex h-9 items-center gap-1.5 rounded-md border border-zinc-300 bg-white px-3.5 text-sm font-medium text-zinc-800 hover:bg-zinc-100 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 dark:hover:bg-zinc-800"
+          >
+            <MessageSquare className="size-4" aria-hidden /> Chat
+          </Link>
+          {canOperate && (
+          <>
             <LifecycleButtons agent={a} onError={setOpError} />
             <ConfirmButton
               size="md"
@@ -175,8 +183,9 @@ export default function AgentDetailPage() {
                 navigate('/agents', { replace: true });
               }}
             />
-          </div>
-        )}
+          </>
+          )}
+        </div>
       </div>
       {opError !== null && <div className="mb-4"><ErrorState error={opError} /></div>}
       {a.status === 'error' && <div className="mb-4"><Alert tone="error">Last exit: {a.lastExitReason ?? `code ${a.lastExitCode}`}</Alert></div>}
@@ -189,6 +198,7 @@ export default function AgentDetailPage() {
         <Tabs.Content value="overview" className="grid grid-cols-1 items-start gap-6 lg:grid-cols-2">
           <Card title="A2A"><A2aUrls agent={a} /></Card>
           <Card title="Resources"><Stats agent={a} /></Card>
+          <Card title="Model usage (30 days)" className="lg:col-span-2"><AgentUsage agentId={a.id} /></Card>
           <Card title="Configuration" className="lg:col-span-2"><Config agent={a} /></Card>
         </Tabs.Content>
         {canOperate && a.kind !== 'remote' && (

@@ -9,6 +9,7 @@ const TABS: { to: string; label: string; role: Role }[] = [
   { to: 'tokens', label: 'API tokens', role: 'viewer' },
   { to: 'secrets', label: 'Secrets', role: 'operator' },
   { to: 'users', label: 'Users', role: 'admin' },
+  { to: 'providers', label: 'LLM providers', role: 'admin' },
   { to: 'security', label: 'Security', role: 'admin' },
 ];
 
