@@ -1,6 +1,7 @@
 // End-to-end harness: a real Pilox process (embedded stores) and Debian's Chromium driven by
 // playwright-core. Never downloads a browser. Collects console errors so tests can fail on them.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,18 @@ export interface PiloxProcess {
   stop(): Promise<void>;
 }
 
-export async function startPilox(env: Record<string, string> = {}): Promise<PiloxProcess> {
+/** A port nobody listens on right now (the kernel picks it; we close it again at once). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+export async function startPilox(env: Record<string, string> = {}, opts: { port?: number } = {}): Promise<PiloxProcess> {
+  // A fixed port so AUTH_URL (the origin the CSRF check expects) matches the page's origin.
+  const port = opts.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), 'pilox-e2e-'));
   const child: ChildProcess = spawn(process.execPath, [join(packageRoot, 'bin/pilox.js'), 'start'], {
     cwd: packageRoot,
@@ -30,8 +42,9 @@ export async function startPilox(env: Record<string, string> = {}): Promise<Pilo
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
       PILOX_DATA_DIR: dataDir,
-      PORT: '0',
+      PORT: String(port),
       HOST: '127.0.0.1',
+      AUTH_URL: `http://127.0.0.1:${port}`,
       ...env,
     } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,6 +97,8 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+const EXPECTED_401 = ['/api/auth/me', '/api/auth/login', '/api/auth/mfa/verify', '/api/setup'];
+
 export interface WatchedPage {
   page: Page;
   context: BrowserContext;
@@ -97,9 +112,16 @@ export async function openPage(browser: Browser, opts: { width?: number; height?
     colorScheme: opts.colorScheme ?? 'light',
   });
   const page = await context.newPage();
+  // Fail a step well before the test's own timeout so the error names the locator.
+  page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    if (msg.type() !== 'error') return;
+    // Chromium logs every 4xx/5xx response as a console error. A 401 from these routes is an
+    // answer the console handles (signed out, wrong password or code), not a fault.
+    const url = msg.location().url;
+    if (/status of 401/.test(msg.text()) && EXPECTED_401.some((p) => url.endsWith(p))) return;
+    errors.push(`console: ${msg.text()} (${url})`);
   });
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   return { page, context, errors };
@@ -108,4 +130,41 @@ export async function openPage(browser: Browser, opts: { width?: number; height?
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotsDir, { recursive: true });
   await page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
+}
+
+/** Elements that stick out past the viewport's right edge (empty when nothing scrolls sideways). */
+export async function overflowingElements(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+    const out = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > window.innerWidth + 1 && r.width > 0) {
+        let scrolls = false;
+        for (let p = el.parentElement; p; p = p.parentElement) {
+          const o = getComputedStyle(p).overflowX;
+          if (o === 'auto' || o === 'scroll' || o === 'hidden') { scrolls = true; break; }
+        }
+        if (!scrolls) out.push(el.tagName.toLowerCase() + '.' + String(el.className).slice(0, 60) + ' ' + Math.round(r.right));
+      }
+    }
+    return out.slice(0, 5);
+  })()`);
+}
+
+/** Creates the first admin over the API (setup token) and gives the browser context its session. */
+export async function signInFirstAdmin(
+  pilox: PiloxProcess,
+  context: BrowserContext,
+  admin = { email: 'admin@example.com', name: 'Admin', password: 'correct horse battery staple' },
+): Promise<void> {
+  const res = await fetch(`${pilox.url}/api/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hive-setup-token': pilox.setupToken ?? '' },
+    body: JSON.stringify(admin),
+  });
+  if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
+  const [pair] = (res.headers.get('set-cookie') ?? '').split(';');
+  const eq = pair!.indexOf('=');
+  await context.addCookies([{ name: pair!.slice(0, eq), value: pair!.slice(eq + 1), url: pilox.url }]);
 }

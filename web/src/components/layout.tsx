@@ -1,13 +1,18 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { Menu, Moon, Sun, X } from 'lucide-react';
 import { useTheme } from '../lib/theme';
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../lib/api';
+import { hasRole, useMe } from '../lib/auth';
+import type { SecuritySettings } from '../lib/types';
 import { navItems } from '../nav';
 
 function NavList({ onNavigate }: { onNavigate?: () => void }) {
+  const me = useMe();
   return (
     <nav aria-label="Main" className="space-y-0.5">
-      {navItems().map((item) => (
+      {navItems(me.data?.principal.role).map((item) => (
         <NavLink
           key={item.to}
           to={item.to}
@@ -28,11 +33,27 @@ function NavList({ onNavigate }: { onNavigate?: () => void }) {
   );
 }
 
+/** The instance name is an admin setting (only admins may read it), so only they see it here. */
+function useInstanceName(): string | null {
+  const me = useMe();
+  const settings = useQuery({
+    queryKey: ['settings', 'security'],
+    queryFn: () => api<SecuritySettings>('/api/settings/security'),
+    enabled: hasRole(me.data, 'admin'),
+    staleTime: 60_000,
+  });
+  return settings.data?.instanceName ?? null;
+}
+
 function Brand() {
+  const instance = useInstanceName();
   return (
     <div className="flex items-center gap-2 px-2.5">
       <img src="/favicon.svg" alt="" className="size-6" />
-      <span className="text-base font-semibold tracking-tight">Pilox</span>
+      <span className="min-w-0">
+        <span className="block text-base font-semibold leading-tight tracking-tight">Pilox</span>
+        {instance && <span className="block truncate text-xs text-zinc-500 dark:text-zinc-400" data-testid="instance-name">{instance}</span>}
+      </span>
     </div>
   );
 }
@@ -55,6 +76,22 @@ export function ThemeToggle() {
 export function Layout({ userMenu }: { userMenu?: ReactNode }) {
   const [open, setOpen] = useState(false);
   const location = useLocation();
+  const opener = useRef<HTMLButtonElement>(null);
+  const closer = useRef<HTMLButtonElement>(null);
+  const wasOpen = useRef(false);
+  // Keyboard users land on the drawer's close button, leave it with Escape, and get their focus
+  // back on the menu button.
+  useEffect(() => {
+    if (open) {
+      closer.current?.focus();
+      const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+      window.addEventListener('keydown', onKey);
+      wasOpen.current = true;
+      return () => window.removeEventListener('keydown', onKey);
+    }
+    if (wasOpen.current) opener.current?.focus();
+    wasOpen.current = false;
+  }, [open]);
   return (
     <div className="min-h-screen md:flex">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 dark:focus:bg-zinc-900">
@@ -72,6 +109,7 @@ export function Layout({ userMenu }: { userMenu?: ReactNode }) {
       </aside>
       <header className="flex items-center justify-between border-b border-zinc-200 bg-white px-3 py-2 md:hidden dark:border-zinc-800 dark:bg-zinc-900">
         <button
+          ref={opener}
           type="button"
           className="rounded-md p-2 hover:bg-zinc-100 dark:hover:bg-zinc-800"
           aria-label="Open navigation"
@@ -89,7 +127,7 @@ export function Layout({ userMenu }: { userMenu?: ReactNode }) {
           <div className="absolute inset-y-0 left-0 flex w-72 max-w-[85vw] flex-col bg-white px-3 py-4 shadow-xl dark:bg-zinc-900">
             <div className="flex items-center justify-between">
               <Brand />
-              <button type="button" className="rounded-md p-2 hover:bg-zinc-100 dark:hover:bg-zinc-800" aria-label="Close navigation" onClick={() => setOpen(false)}>
+              <button ref={closer} type="button" className="rounded-md p-2 hover:bg-zinc-100 dark:hover:bg-zinc-800" aria-label="Close navigation" onClick={() => setOpen(false)}>
                 <X className="size-5" aria-hidden />
               </button>
             </div>
