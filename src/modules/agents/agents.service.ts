@@ -80,7 +80,9 @@ export function toView(row: AgentRow, p: Principal): AgentView {
     env: mine ? row.env : {},
     secretRefs: mine ? row.secretRefs : [],
     restartPolicy: row.restartPolicy,
-    managed: row.managed ?? null,
+    // Same for a managed agent's instructions and tool servers (URLs often carry keys): others
+    // see the model and skills, which its A2A card publishes anyway.
+    managed: row.managed ? (mine ? row.managed : { ...row.managed, systemPrompt: '', tools: [] }) : null,
     image: row.image,
     package: row.packageSha256 ? { sha256: row.packageSha256, bytes: row.packageBytes ?? 0, entry: row.packageEntry ?? '' } : null,
     cardUrl: row.cardUrl,
