@@ -25,6 +25,24 @@ const FORWARDED_HEADERS = [
   'x-request-id',
   'traceparent',
 ];
+/** Slugs as the app names them (local and `fed<n>--…`): nothing a URL parser re-reads as a path. */
+const SAFE_SLUG = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
+
+/**
+ * The upstream path, rebuilt from the matched route: never the raw request URL, which the
+ * upstream URL parser would normalize (`\` is `/` and `%2e%2e` is `..` there), so a slug like
+ * `..\..\api\auth\login` would reach any path of the app with the gateway secret.
+ */
+function upstreamPath(request: FastifyRequest): string | null {
+  const route = request.routeOptions.url ?? '';
+  const q = request.url.indexOf('?');
+  const search = q >= 0 ? request.url.slice(q) : '';
+  if (!route.includes(':slug')) return route + search;
+  const slug = (request.params as { slug?: string }).slug ?? '';
+  if (!SAFE_SLUG.test(slug)) return null;
+  return route.replace(':slug', slug) + search;
+}
+
 /** Response headers passed back. */
 const RETURNED_HEADERS = ['content-type', 'cache-control', 'retry-after', 'x-request-id', 'vary'];
 
@@ -128,12 +146,17 @@ export function buildGateway(deps: { settings: GatewaySettings; kv: Kv; upstream
     request.raw.once('close', () => {
       if (!reply.raw.writableEnded) ac.abort();
     });
+    const path = upstreamPath(request);
+    if (path === null) {
+      requests.inc({ route, outcome: 'refused' });
+      return rpcError(reply, 404, -32600, 'Invalid Request: no such agent', 'AGENT_NOT_FOUND');
+    }
     const stopTimer = duration.startTimer({ route });
     let res;
     try {
       res = await upstream.forward({
         method,
-        path: request.url,
+        path,
         headers,
         ...(method === 'POST' ? { body: request.body as Buffer } : {}),
         signal: ac.signal,

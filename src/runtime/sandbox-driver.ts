@@ -49,6 +49,24 @@ function ensureTraversable(path: string): void {
   }
 }
 
+/**
+ * The agent's env passes through the shell, setpriv and bwrap, which run as root before the
+ * drop: loader and libc variables there (LD_PRELOAD of a .so in the agent's own package or work
+ * dir…) would run the owner's code as root on the host. glibc ignores these for setuid
+ * programs for the same reason; we drop them (the shell's IFS too, which would split the cgroup
+ * paths elsewhere).
+ */
+const ROOT_UNSAFE_ENV = /^(LD_.*|GLIBC_TUNABLES|GCONV_PATH|GETCONF_DIR|HOSTALIASES|LOCALDOMAIN|LOCPATH|MALLOC_.*|NIS_PATH|NLSPATH|RESOLV_HOST_CONF|RES_OPTIONS|TMPDIR|TZDIR|IFS|ENV|BASH_ENV|CDPATH|PS4|SHELLOPTS|BASHOPTS|PATH)$/;
+
+export function safeForRoot(env: Record<string, string>, onDrop?: (name: string) => void): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (ROOT_UNSAFE_ENV.test(k)) onDrop?.(k);
+    else out[k] = v;
+  }
+  return out;
+}
+
 export function createSandboxDriver(deps: { uid: number; logger?: Logger; nodePath?: string; cgroupRoot?: string }): AgentRuntime {
   const node = realpathSync(deps.nodePath ?? process.execPath);
   const bwrap = which('bwrap');
@@ -124,7 +142,7 @@ export function createSandboxDriver(deps: { uid: number; logger?: Logger; nodePa
       args.push(nodeInside, spec.program.entry, ...(spec.program.args ?? []));
       // The shell joins the agent's cgroups first, then execs setpriv → bwrap: the whole sandbox
       // is limited from its first instruction, and the pid we keep is bwrap's.
-      const join_ = 'for f in $PILOX_CGROUP_PROCS; do echo $$ > "$f" || exit 97; done; unset PILOX_CGROUP_PROCS; exec "$@"';
+      const join_ = "IFS=' '; " + 'for f in $PILOX_CGROUP_PROCS; do echo $$ > "$f" || exit 97; done; unset PILOX_CGROUP_PROCS; exec "$@"';
       return {
         command: '/bin/sh',
         args: ['-c', join_, 'pilox-sandbox', setpriv!, ...privDrop(), bwrap!, ...args],
@@ -132,7 +150,7 @@ export function createSandboxDriver(deps: { uid: number; logger?: Logger; nodePa
         env: {
           PATH: '/usr/bin:/bin',
           HOME: WORK_IN_SANDBOX,
-          ...spec.env,
+          ...safeForRoot(spec.env, (name) => deps.logger?.warn({ agentId: spec.agentId, name }, 'sandbox: dropped an env variable that would act on the root-run setup')),
           PILOX_CGROUP_PROCS: (cg?.procsFiles ?? []).join(' '),
           PILOX_AGENT_SOCKET: join(SANDBOX_SOCKET_DIR, AGENT_SOCKET_NAME),
           PILOX_HOST_SOCKET: join(SANDBOX_SOCKET_DIR, HOST_SOCKET_NAME),

@@ -80,7 +80,9 @@ export function toView(row: AgentRow, p: Principal): AgentView {
     env: mine ? row.env : {},
     secretRefs: mine ? row.secretRefs : [],
     restartPolicy: row.restartPolicy,
-    managed: row.managed ?? null,
+    // Same for a managed agent's instructions and tool servers (URLs often carry keys): others
+    // see the model and skills, which its A2A card publishes anyway.
+    managed: row.managed ? (mine ? row.managed : { ...row.managed, systemPrompt: '', tools: [] }) : null,
     image: row.image,
     package: row.packageSha256 ? { sha256: row.packageSha256, bytes: row.packageBytes ?? 0, entry: row.packageEntry ?? '' } : null,
     cardUrl: row.cardUrl,
@@ -111,6 +113,17 @@ export function canManage(p: Principal, row: Pick<AgentRow, 'ownerId'>): boolean
 }
 
 const notFound = () => new NotFoundError('Agent not found', 'AGENT_NOT_FOUND');
+
+/**
+ * `process` runs the agent without isolation, as the Pilox process user: choosing it for an
+ * agent would hand its owner the instance's secrets (and root when the sandbox is in use).
+ * Only admins may pick it; the instance default (PILOX_RUNTIME_DEFAULT) is the admin's choice.
+ */
+function checkRuntimeChoice(p: Principal, runtime: AgentRow['runtime'] | undefined) {
+  if (runtime === 'process' && !hasRole(p, 'admin')) {
+    throw new ForbiddenError('Only admins may run an agent without isolation (runtime process)', 'AGENT_RUNTIME_FORBIDDEN');
+  }
+}
 
 export function createAgentsService(deps: {
   repo: AgentsRepo;
@@ -207,6 +220,7 @@ export function createAgentsService(deps: {
 
     async create(p: Principal, input: AgentInput): Promise<AgentView> {
       checkKind(input);
+      checkRuntimeChoice(p, input.runtime);
       const now = clock.now();
       const row = await insert(p, {
         slug: input.slug,
@@ -259,6 +273,7 @@ export function createAgentsService(deps: {
 
     async update(p: Principal, id: string, patch: AgentPatchInput): Promise<AgentView> {
       const row = await managed(p, id);
+      checkRuntimeChoice(p, patch.runtime);
       checkKind({ kind: row.kind, managed: patch.managed ?? row.managed, image: patch.image ?? row.image, runtime: patch.runtime ?? row.runtime });
       const updated = await repo.update(id, {
         ...(patch.name !== undefined ? { name: patch.name } : {}),

@@ -111,8 +111,13 @@ export const meshRoutes: FastifyPluginAsyncZod<{ mesh: MeshService }> = async (a
       const { channel, type } = request.query;
       const channels = channel === 'all' ? Object.values(CHANNEL_NAMES) : [CHANNEL_NAMES[channel]];
       const raw = writeSse(reply, String(request.id));
+      // Agent status events name their owner: operators watch their own agents only (another
+      // owner's private agent stays invisible, as it is a 404 on /api/agents); admins see all.
+      const me = principalId(request.principal);
+      const seesAll = hasRole(request.principal, 'admin');
       const send = (event: BusEvent, ch: string) => {
         if (type && !event.type.startsWith(type)) return;
+        if (ch === CHANNELS.agentStatus && !seesAll && (event.data as { ownerId?: unknown } | null)?.ownerId !== me) return;
         if (raw.destroyed) return;
         // meshSig is the transport's business; watchers get the verified event.
         raw.write(`event: ${event.type.replace(/[\r\n]/g, '')}\ndata: ${JSON.stringify({ channel: ch, type: event.type, data: event.data, meshMeta: event.meshMeta })}\n\n`);

@@ -98,6 +98,22 @@ describe('federation JWT', () => {
     expect(await codeOf(jwt.verify(await forger.mint('https://a.example')))).toBe('FEDERATION_JWT_INVALID');
   });
 
+  it('Ed25519: the shared secret cannot sign for a peer that has an Ed25519 key', async () => {
+    const seedA = 'a'.repeat(64);
+    const seedB = 'b'.repeat(64);
+    // MESH_FEDERATION_SHARED_SECRET stays set (proxy, legacy peers): every peer knows it.
+    const { jwt } = setup({
+      MESH_FEDERATION_JWT_ALG: 'Ed25519',
+      MESH_FEDERATION_ED25519_SEED_HEX: seedA,
+      MESH_FEDERATION_PEER_ED25519_PUBLIC_KEYS: `${ed25519PublicHexFromSeed(seedA)},${ed25519PublicHexFromSeed(seedB)}`,
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const asB = await new SignJWT({ iss: 'https://b.example', aud: 'https://a.example', iat: now, exp: now + 60, jti: 'hs-as-b' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(SECRET));
+    expect(await codeOf(jwt.verify(asB))).toBe('FEDERATION_JWT_INVALID');
+  });
+
   it('rejects bad peer and allowlist configuration with the variable named', () => {
     expect(() => parseFederationSettings({ ...base, MESH_FEDERATION_PEERS: 'ftp://x' })).toThrow(/MESH_FEDERATION_PEERS/);
     expect(() => parseFederationSettings({ ...base, MESH_FEDERATION_INBOUND_ALLOWLIST: 'nope' })).toThrow(/MESH_FEDERATION_INBOUND_ALLOWLIST/);

@@ -62,15 +62,18 @@ export function createFederationJwt(deps: { settings: FederationSettings; kv: Kv
         const result = await jwtVerify(
           token,
           async (header) => {
+            // The key is the issuer's: read iss before the signature is checked, then the
+            // signature proves it (a forged iss fails with the real peer's key).
+            const claimed = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
+            const p = typeof claimed.iss === 'string' ? byOrigin.get(claimed.iss) : undefined;
             if (header.alg === 'HS256') {
               if (!secretKey) throw invalid('HS256 is not accepted here');
+              // Every peer knows the shared secret: in Ed25519 mode a peer with a key must sign
+              // with it, or any other peer could claim to be it ("-" peers keep HS256).
+              if (settings.alg === 'Ed25519' && p?.ed25519PublicKey) throw invalid('this issuer signs with Ed25519');
               return secretKey;
             }
             if (header.alg === 'EdDSA') {
-              // The key is the issuer's: read iss before the signature is checked, then the
-              // signature proves it (a forged iss fails with the real peer's key).
-              const claimed = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
-              const p = typeof claimed.iss === 'string' ? byOrigin.get(claimed.iss) : undefined;
               if (!p?.ed25519PublicKey) throw invalid('no Ed25519 key for this issuer');
               return p.ed25519PublicKey as KeyObject;
             }
