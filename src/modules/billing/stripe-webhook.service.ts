@@ -80,6 +80,12 @@ export function createStripeWebhookService(deps: {
   audit: Pick<AuditService, 'recordMany'>;
   logger: Logger;
   webhookSecret: string | undefined;
+  /**
+   * The PaymentIntents of an invoice's InvoicePayments (Stripe API, when STRIPE_SECRET_KEY is
+   * set): lets a basil invoice.paid without its `payments` list be credited. Throws when Stripe
+   * cannot answer.
+   */
+  invoicePaymentIntents?: (invoiceId: string) => Promise<string[] | null>;
   /** Most events applied in one transaction (group commit). */
   maxGroup?: number;
   /** Groups in flight at once: the next group is prepared while the previous one commits. */
@@ -347,8 +353,31 @@ export function createStripeWebhookService(deps: {
     }
   }
 
-  async function apply(event: Stripe.Event): Promise<WebhookOutcome> {
-    if (moneyOf(event) === 'ignored_type' && event.type !== 'checkout.session.completed') return 'ignored_type';
+  /**
+   * A basil invoice.paid usually comes without its `payments` list. With API access, the list
+   * is fetched (before any transaction opens) and put where the basil shape has it, so the
+   * invoice credits and claims its PaymentIntents. Stripe unreachable: 503, Stripe retries.
+   */
+  async function withInvoicePayments(event: Stripe.Event): Promise<Stripe.Event> {
+    const o = obj(event.data.object);
+    const invoiceId = str(o.id);
+    if (event.type !== 'invoice.paid' || !deps.invoicePaymentIntents || !invoiceId || !amountOf(o.amount_paid) || invoicePaymentIntents(o) !== null) return event;
+    if ('payment_intent' in o) return event;
+    let ids: string[] | null;
+    try {
+      ids = await deps.invoicePaymentIntents(invoiceId);
+    } catch (err) {
+      logger.warn({ event: 'billing.stripe.api_error', stripeEventId: event.id, invoiceId, reason: (err as Error).message?.slice(0, 200) }, 'billing.stripe.api_error');
+      throw new ServiceUnavailableError('Stripe did not answer the invoice payments lookup; the event will be retried', 'STRIPE_API_UNAVAILABLE');
+    }
+    if (!ids) return event;
+    const payments = { object: 'list', has_more: false, data: ids.map((pi) => ({ payment: { type: 'payment_intent', payment_intent: pi } })) };
+    return { ...event, data: { ...event.data, object: { ...o, payments } as unknown as Stripe.Event.Data['object'] } } as Stripe.Event;
+  }
+
+  async function apply(received: Stripe.Event): Promise<WebhookOutcome> {
+    if (moneyOf(received) === 'ignored_type' && received.type !== 'checkout.session.completed') return 'ignored_type';
+    const event = await withInvoicePayments(received);
     const { outcome, meta } = await new Promise<Applied>((resolve, reject) => {
       pending.push({ event, resolve, reject });
       if (flushing < maxFlushers) void flush();
