@@ -15,6 +15,9 @@ const EGRESS_EXEMPT = [
   // send bytes anywhere else): internal traffic to agents Pilox runs, not user-supplied egress.
   'src/modules/a2a/gateway/socket-fetch.ts',
   'src/modules/a2a/gateway/upstream.ts',
+  // The managed-agent runner inside a sandbox: HTTP over its pilox.sock only (a path the runtime
+  // gives it); no URL is ever requested, and the sandbox has no other network anyway.
+  'src/runner/host-client.ts',
   // Readiness probe: GET of the agent card on the unix socket Pilox made for the agent.
   'src/runtime/probe.ts',
   // Test suite: JSON-RPC calls to the agent on the unix socket the test made.
@@ -23,6 +26,9 @@ const EGRESS_EXEMPT = [
   // input; usually a private address the guard would refuse). Only fixed route paths are sent.
   'src/gateway/upstream.ts',
 ];
+// The runner is its own program (bundled into dist/runner.mjs, run inside a sandbox): it reads
+// its environment contract (src/runtime/agent-host.ts) here, not through src/config.ts.
+const OWN_ENV_READERS = ['src/config.ts', 'src/runner/runner-env.ts'];
 const EGRESS_MESSAGE = 'Outbound HTTP goes through the egress guard (container.egress.fetch, src/lib/egress); see docs/development.md.';
 const HTTP_MODULES = ['http', 'https', 'http2', 'node:http', 'node:https', 'node:http2'];
 const NO_RAW_HTTP_IMPORTS = {
@@ -55,12 +61,12 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/config.ts'],
+    ignores: OWN_ENV_READERS,
     rules: { 'no-restricted-syntax': ['error', NO_PROCESS_ENV] },
   },
   ...[
-    { files: ['src/**/*.ts'], ignores: [...EGRESS_EXEMPT, '**/*.test.ts', 'src/config.ts'], env: [NO_PROCESS_ENV] },
-    { files: ['src/config.ts'], env: [] },
+    { files: ['src/**/*.ts'], ignores: [...EGRESS_EXEMPT, '**/*.test.ts', ...OWN_ENV_READERS], env: [NO_PROCESS_ENV] },
+    { files: OWN_ENV_READERS, env: [] },
   ].map(({ files, ignores, env }) => ({
     files,
     ...(ignores ? { ignores } : {}),

@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<void>> = {
   egress: async () => (await import('./egress.js')).run(),
   a2a: async () => (await import('./a2a.js')).run(),
   mesh: async () => (await import('./mesh.js')).run(),
+  'llm-gateway': async () => (await import('./llm-gateway.js')).run(),
   'docker-coldstart': async () => (await import('./docker-coldstart.js')).run(),
   stripe: async () => (await import('./stripe.js')).run(),
   coldstart: async () => (await import('./coldstart.js')).run(),

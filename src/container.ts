@@ -1,5 +1,6 @@
 // Composition root: builds stores, services and daemons from config. Nothing else wires
 // dependencies, and nothing starts as an import side effect (ARCHITECTURE rule 2).
+import { existsSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import { publicOrigin, type Config } from './config.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -29,10 +30,15 @@ import { openTaskStore } from './modules/a2a/stores/open-task-store.js';
 import { busRejectionCounter, createHmacBusIntegrity } from './modules/mesh/bus-integrity.js';
 import { createMeshService, type MeshService } from './modules/mesh/mesh.service.js';
 import { FederationConfigError } from './modules/mesh/federation/federation-config.js';
-import { createBilling, type Billing } from './modules/billing/billing.js';
+import { createLlmModule, type LlmModule } from './modules/llm/llm.module.js';
 import type { SpendGuard } from './modules/llm/llm.ports.js';
+import { runnerBundlePath } from './runner/bundle-path.js';
+import { createChatRepo } from './modules/chat/chat.repo.js';
+import { createUsageService, type UsageService } from './modules/llm/usage.service.js';
+import { createChatService, type ChatService } from './modules/chat/chat.service.js';
+import type { AgentLookup } from './modules/chat/chat.ports.js';
+import { createBilling, type Billing } from './modules/billing/billing.js';
 import type { AgentHostHandler, ManagedRunner } from './runtime/agent-host.js';
-import { notFoundHostHandler } from './runtime/host-socket.js';
 import { createRuntimes, defaultDriver, type Runtimes } from './runtime/index.js';
 import { createAgentsRepo } from './modules/agents/agents.repo.js';
 import { createAgentLifecycle, type AgentLifecycle } from './modules/agents/agents.lifecycle.js';
@@ -76,6 +82,18 @@ export interface Container {
   agentLifecycle: AgentLifecycle;
   /** The runtime drivers this instance offers, by name. */
   runtimes: Runtimes;
+  /** LLM providers and the gateway agents reach on their pilox.sock. */
+  llm: LlmModule;
+  /** What the runtime calls for each request an agent makes on its pilox.sock (the llm module's gateway). */
+  agentHostHandler: AgentHostHandler;
+  /** The managed-agent runner the runtime starts for managed agents (dist/runner.mjs); undefined until built. */
+  managedRunner: ManagedRunner | undefined;
+  /** Dashboard chat: conversations whose messages go through the A2A gateway. */
+  chat: ChatService;
+  /** Agents by id for chat and usage reports (the agents module). */
+  agentLookup: AgentLookup;
+  /** LLM usage reports over inference_usage. */
+  usage: UsageService;
   /** Tried in order to resolve each request's principal (identity adds sessions and API tokens). */
   authenticators: Authenticator[];
   /** Lines `pilox start` prints after the URL (e.g. the one-time setup token). */
@@ -143,9 +161,13 @@ export interface ContainerOverrides {
   agentDirectory?: AgentDirectory;
   /** The egress guard's fetch for remote agents and webhooks. */
   egressFetch?: EgressFetch;
-  /** How managed agents run (the LLM module's runner); without one they cannot start (MANAGED_RUNNER_UNAVAILABLE). */
-  managedRunner?: ManagedRunner;
-  /** Serves what agents ask of Pilox on their pilox.sock (LLM gateway, tools); default: 404 JSON. */
+  /** Refuses LLM calls of owners who may not spend; default: billing's spend guard. */
+  spendGuard?: SpendGuard;
+  /** Agents by id for chat and usage reports; default: the agents module. */
+  agentLookup?: AgentLookup;
+  /** How managed agents run; default: the LLM module's runner, dist/runner.mjs, when built (else MANAGED_RUNNER_UNAVAILABLE). */
+  managedRunner?: ManagedRunner | null;
+  /** Serves what agents ask of Pilox on their pilox.sock (LLM gateway, tools); default: the LLM module's gateway and tools. */
   agentHostHandler?: AgentHostHandler;
   /** Runtime drivers by name (e.g. add the docker driver); default: sandbox and process. */
   runtimes?: Runtimes;
@@ -236,7 +258,43 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     throw new StartupError('REDIS_URL', `cannot open the A2A task store (${describe(err)})`);
   }
   const egressFetch: EgressFetch = overrides.egressFetch ?? ((url, init) => egress.fetch(url, init));
+  const billing = createBilling({
+    db: database.db,
+    kv,
+    users: identity.users,
+    audit: identity.audit,
+    clock,
+    logger: logger.child({ component: 'billing' }),
+    jobs,
+    settings: {
+      webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      secretKey: config.STRIPE_SECRET_KEY,
+      apiBase: config.STRIPE_API_BASE,
+      subscriptionPriceId: config.STRIPE_SUBSCRIPTION_PRICE_ID,
+      currency: config.BILLING_CURRENCY,
+      usageMinorPer1kTokens: config.BILLING_USAGE_MINOR_PER_1K_TOKENS,
+      origin: publicOrigin(config),
+    },
+  });
+  const spendGuard: SpendGuard = overrides.spendGuard ?? billing.spendGuard;
+  const llm = createLlmModule({
+    db: database.db,
+    kv,
+    secretBox,
+    egress,
+    audit: adaptAuditService(identity.audit),
+    clock,
+    logger: logger.child({ component: 'llm' }),
+    spendGuard,
+    secrets,
+  });
+
+  const agentHostHandler: AgentHostHandler = overrides.agentHostHandler ?? llm.agentHostHandler;
+  // The bundle exists once built (`npm run build`, the test setup); without it managed agents cannot start.
+  const managedRunner: ManagedRunner | undefined =
+    overrides.managedRunner === null ? undefined : (overrides.managedRunner ?? (existsSync(runnerBundlePath) ? { entry: runnerBundlePath } : undefined));
   const agentsRepo = createAgentsRepo(database.db);
+  const chatRepo = createChatRepo(database.db);
   const agentLifecycle = createAgentLifecycle({
     repo: agentsRepo,
     runtimes,
@@ -248,8 +306,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     logger: logger.child({ component: 'agents' }),
     dataDir: config.dataDir,
     sandboxUid: config.PILOX_SANDBOX_UID,
-    managedRunner: overrides.managedRunner,
-    hostHandler: overrides.agentHostHandler ?? notFoundHostHandler,
+    managedRunner,
+    hostHandler: agentHostHandler,
   });
   const agents = createAgentsService({
     repo: agentsRepo,
@@ -259,7 +317,13 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     logger: logger.child({ component: 'agents' }),
     dataDir: config.dataDir,
     egressFetch,
-    secrets,
+    // What an agent leaves behind in other modules goes with it (no foreign keys across modules).
+    secrets: {
+      async deleteForAgent(agentId: string) {
+        await secrets.deleteForAgent(agentId);
+        await chatRepo.deleteForAgent(agentId);
+      },
+    },
   });
   const a2a = createA2aService({
     settings: {
@@ -288,24 +352,15 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     // Calls to peer origins carry a fresh federation JWT (never the user's credentials).
     egressFetch: mesh.federatedFetch(egressFetch),
   });
-  const billing = createBilling({
-    db: database.db,
-    kv,
-    users: identity.users,
-    audit: identity.audit,
-    clock,
-    logger: logger.child({ component: 'billing' }),
-    jobs,
-    settings: {
-      webhookSecret: config.STRIPE_WEBHOOK_SECRET,
-      secretKey: config.STRIPE_SECRET_KEY,
-      apiBase: config.STRIPE_API_BASE,
-      subscriptionPriceId: config.STRIPE_SUBSCRIPTION_PRICE_ID,
-      currency: config.BILLING_CURRENCY,
-      usageMinorPer1kTokens: config.BILLING_USAGE_MINOR_PER_1K_TOKENS,
-      origin: publicOrigin(config),
+
+  const agentLookup: AgentLookup = overrides.agentLookup ?? {
+    async get(id, principal) {
+      const a = await agents.get(principal, id);
+      return { id: a.id, slug: a.slug, ownerId: a.ownerId };
     },
-  });
+  };
+  const chat = createChatService({ repo: chatRepo, agents: agentLookup, a2a, clock });
+  const usage = createUsageService({ db: database.db, agents: agentLookup });
 
   const daemons: { stop(): Promise<void> }[] = [];
   return {
@@ -329,11 +384,17 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     settings,
     a2a,
     billing,
-    spendGuard: billing.spendGuard,
+    spendGuard,
     agents,
     agentLifecycle,
     runtimes,
     mesh,
+    llm,
+    agentHostHandler,
+    managedRunner,
+    chat,
+    agentLookup,
+    usage,
     // Federation first: a request with a federation header is the peer or nothing.
     authenticators: [mesh.authenticator, ...identity.authenticators],
     startupNotices,
@@ -356,6 +417,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
       await agentLifecycle.closeAll().catch((err) => logger.error({ err }, 'stopping agents failed'));
       await a2a.close().catch((err) => logger.error({ err }, 'a2a close failed'));
+      await llm.close().catch((err) => logger.error({ err }, 'llm close failed'));
       await identity.stop().catch((err) => logger.error({ err }, 'identity stop failed'));
       await stopSettingsListener().catch((err) => logger.error({ err }, 'settings listener stop failed'));
       await egress.close().catch((err) => logger.error({ err }, 'egress close failed'));

@@ -12,7 +12,8 @@ let other: TestUser;
 let viewer: TestUser;
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // No managed-agent runner: this file checks that such agents are refused (MANAGED_RUNNER_UNAVAILABLE).
+  t = await createTestApp({ overrides: { managedRunner: null } });
   [admin, op, other, viewer] = await Promise.all([
     createTestUser(t, 'admin'),
     createTestUser(t, 'operator'),

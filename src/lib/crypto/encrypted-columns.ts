@@ -14,7 +14,8 @@ export interface EncryptedColumn {
 export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'secrets', idColumn: 'id', column: 'value_enc' }, // modules/secrets
   { table: 'user_mfa', idColumn: 'user_id', column: 'secret_enc' }, // modules/auth (TOTP secrets)
-  // llm: provider API keys, marketplace: registry tokens — add yours here.
+  { table: 'llm_providers', idColumn: 'id', column: 'api_key_enc' }, // modules/llm (provider API keys)
+  // marketplace: registry tokens — add yours here.
 ];
 
 export function columnLabel(c: EncryptedColumn): string {

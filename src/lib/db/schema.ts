@@ -10,5 +10,7 @@ export * from '../../modules/secrets/secrets.tables.js';
 export * from '../../modules/settings/settings.tables.js';
 export * from '../../modules/a2a/a2a.tables.js';
 export * from '../../modules/llm/usage.tables.js';
+export * from '../../modules/llm/providers.tables.js';
+export * from '../../modules/chat/chat.tables.js';
 export * from '../../modules/billing/billing.tables.js';
 export * from '../../modules/agents/agents.tables.js';
