@@ -4,6 +4,7 @@
 // is credited once (billing_payment_credits), the other event is an audited no-op, and
 // refunds still find their user.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/lib/db/database.js';
@@ -260,4 +261,20 @@ describe('a claim committed by another transaction while ours runs', () => {
     expect(await balanceOf(t, b.id)).toBe(0);
     expect(await creditsFor(pi)).toEqual({ ledgerCredits: 1, claims: 1, creditedMinor: 900 });
   }, 60_000);
+});
+
+describe('migration', () => {
+  it('backfills the claims of credits made before billing_payment_credits existed', async () => {
+    const u = await linkedUser();
+    const pi = newId('pi');
+    // A credit written the old way: a ledger row and no claim.
+    await t.database.db.execute(sql`insert into billing_ledger_entries (user_id, kind, direction, amount_minor, currency, balance_after_minor, stripe_event_id, payment_intent_id)
+      values (${u.id}, 'stripe_credit', 'credit', 500, 'usd', 500, ${newId('evt')}, ${pi})`);
+    const file = readFileSync(new URL('../../drizzle/0008_billing_payment_credit_unique.sql', import.meta.url), 'utf8');
+    const backfill = file.split('--> statement-breakpoint').find((part) => part.includes('INSERT INTO'))!;
+    await t.database.db.execute(sql.raw(backfill));
+    await t.database.db.execute(sql.raw(backfill)); // idempotent
+    expect((await creditsFor(pi)).claims).toBe(1);
+    expect(await ok(invoicePaidBasil({ amount: 500, customer: u.customer, payments: [pi] }))).toBe('already_credited');
+  });
 });
