@@ -10,6 +10,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { BillingRepo } from './billing.repo.js';
+import { invoicePaymentIntents, withInvoicePayments } from './invoice-payments.js';
 import { PaymentClaimConflictError, type Movement, type WalletService } from './wallet.service.js';
 
 export const STRIPE_SIGNATURE_TOLERANCE_S = 300;
@@ -53,24 +54,6 @@ const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v
 const idOf = (v: unknown): string | null => str(v) ?? str(obj(v).id);
 const amountOf = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0);
 
-/**
- * The PaymentIntents that paid an invoice, in both shapes Stripe sends: `payment_intent`
- * (API versions up to 2025-02-24.acacia; null when nothing on Stripe paid it) or, from
- * 2025-03-31.basil, the InvoicePayments list `payments.data[].payment.payment_intent`. Basil
- * webhooks usually omit that list (it is an includable field): null then means "unknown",
- * as does a list with more pages than the event carries. Every listed PaymentIntent is
- * claimed, whatever its status: over-claiming only stops a second credit of the same money.
- */
-export function invoicePaymentIntents(o: Obj): string[] | null {
-  if ('payment_intent' in o) {
-    const pi = idOf(o.payment_intent);
-    return pi ? [pi] : [];
-  }
-  const payments = obj(o.payments);
-  if (!Array.isArray(payments.data) || payments.has_more === true) return null;
-  const ids = payments.data.map((p) => idOf(obj(obj(p).payment).payment_intent)).filter((x): x is string => !!x);
-  return ids.length > 0 ? [...new Set(ids)].slice(0, 100) : null;
-}
 export function createStripeWebhookService(deps: {
   db: Db;
   kv: Kv;
@@ -353,31 +336,9 @@ export function createStripeWebhookService(deps: {
     }
   }
 
-  /**
-   * A basil invoice.paid usually comes without its `payments` list. With API access, the list
-   * is fetched (before any transaction opens) and put where the basil shape has it, so the
-   * invoice credits and claims its PaymentIntents. Stripe unreachable: 503, Stripe retries.
-   */
-  async function withInvoicePayments(event: Stripe.Event): Promise<Stripe.Event> {
-    const o = obj(event.data.object);
-    const invoiceId = str(o.id);
-    if (event.type !== 'invoice.paid' || !deps.invoicePaymentIntents || !invoiceId || !amountOf(o.amount_paid) || invoicePaymentIntents(o) !== null) return event;
-    if ('payment_intent' in o) return event;
-    let ids: string[] | null;
-    try {
-      ids = await deps.invoicePaymentIntents(invoiceId);
-    } catch (err) {
-      logger.warn({ event: 'billing.stripe.api_error', stripeEventId: event.id, invoiceId, reason: (err as Error).message?.slice(0, 200) }, 'billing.stripe.api_error');
-      throw new ServiceUnavailableError('Stripe did not answer the invoice payments lookup; the event will be retried', 'STRIPE_API_UNAVAILABLE');
-    }
-    if (!ids) return event;
-    const payments = { object: 'list', has_more: false, data: ids.map((pi) => ({ payment: { type: 'payment_intent', payment_intent: pi } })) };
-    return { ...event, data: { ...event.data, object: { ...o, payments } as unknown as Stripe.Event.Data['object'] } } as Stripe.Event;
-  }
-
   async function apply(received: Stripe.Event): Promise<WebhookOutcome> {
     if (moneyOf(received) === 'ignored_type' && received.type !== 'checkout.session.completed') return 'ignored_type';
-    const event = await withInvoicePayments(received);
+    const event = deps.invoicePaymentIntents ? await withInvoicePayments(received, deps.invoicePaymentIntents, logger) : received;
     const { outcome, meta } = await new Promise<Applied>((resolve, reject) => {
       pending.push({ event, resolve, reject });
       if (flushing < maxFlushers) void flush();
