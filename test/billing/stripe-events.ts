@@ -12,22 +12,74 @@ export const newId = (prefix: string) => `${prefix}_${randomBytes(10).toString('
 
 export type StripeEventBody = { id: string; object: 'event'; type: string; api_version: string; created: number; livemode: false; data: { object: Record<string, unknown> } };
 
-export function event(type: string, object: Record<string, unknown>, id = newId('evt')): StripeEventBody {
-  return { id, object: 'event', type, api_version: '2025-01-27.acacia', created: Math.floor(Date.now() / 1000), livemode: false, data: { object } };
+export const ACACIA = '2025-01-27.acacia';
+/** From 2025-03-31.basil: no PaymentIntent.invoice, no Invoice.payment_intent (Invoice.payments instead). */
+export const BASIL = '2025-03-31.basil';
+
+export function event(type: string, object: Record<string, unknown>, id = newId('evt'), apiVersion = ACACIA): StripeEventBody {
+  return { id, object: 'event', type, api_version: apiVersion, created: Math.floor(Date.now() / 1000), livemode: false, data: { object } };
 }
 
-export function paymentIntentSucceeded(o: { amount: number; currency?: string; metadata?: Record<string, string>; customer?: string | null; invoice?: string | null; id?: string }) {
-  return event('payment_intent.succeeded', {
-    id: o.id ?? newId('pi'),
-    object: 'payment_intent',
-    amount: o.amount,
-    amount_received: o.amount,
-    currency: o.currency ?? 'usd',
-    customer: o.customer ?? null,
-    invoice: o.invoice ?? null,
-    metadata: o.metadata ?? {},
-    status: 'succeeded',
-  });
+export function paymentIntentSucceeded(o: { amount: number; currency?: string; metadata?: Record<string, string>; customer?: string | null; invoice?: string | null; id?: string; basil?: boolean }) {
+  return event(
+    'payment_intent.succeeded',
+    {
+      id: o.id ?? newId('pi'),
+      object: 'payment_intent',
+      amount: o.amount,
+      amount_received: o.amount,
+      currency: o.currency ?? 'usd',
+      customer: o.customer ?? null,
+      // Basil removed the field: it is absent, not null.
+      ...(o.basil ? {} : { invoice: o.invoice ?? null }),
+      metadata: o.metadata ?? {},
+      status: 'succeeded',
+    },
+    newId('evt'),
+    o.basil ? BASIL : ACACIA,
+  );
+}
+
+/**
+ * invoice.paid in the basil shape: no payment_intent field; `payments` (the InvoicePayments
+ * list, an includable field Stripe usually leaves out of events) only when given.
+ */
+export function invoicePaidBasil(o: { amount: number; customer: string | null; currency?: string; payments?: string[]; hasMore?: boolean; subscriptionMetadata?: Record<string, string>; id?: string }) {
+  const id = o.id ?? newId('in');
+  return event(
+    'invoice.paid',
+    {
+      id,
+      object: 'invoice',
+      amount_paid: o.amount,
+      currency: o.currency ?? 'usd',
+      customer: o.customer,
+      metadata: {},
+      parent: o.subscriptionMetadata ? { type: 'subscription_details', subscription_details: { metadata: o.subscriptionMetadata, subscription: newId('sub') } } : null,
+      status: 'paid',
+      ...(o.payments
+        ? {
+            payments: {
+              object: 'list',
+              has_more: o.hasMore ?? false,
+              url: `/v1/invoice_payments?invoice=${id}`,
+              data: o.payments.map((pi) => ({
+                id: newId('inpay'),
+                object: 'invoice_payment',
+                amount_paid: Math.floor(o.amount / o.payments!.length),
+                currency: o.currency ?? 'usd',
+                invoice: id,
+                is_default: true,
+                payment: { type: 'payment_intent', payment_intent: pi },
+                status: 'paid',
+              })),
+            },
+          }
+        : {}),
+    },
+    newId('evt'),
+    BASIL,
+  );
 }
 
 export function invoicePaid(o: { amount: number; customer: string | null; currency?: string; paymentIntent?: string; metadata?: Record<string, string>; subscriptionMetadata?: Record<string, string> }) {

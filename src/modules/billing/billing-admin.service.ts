@@ -8,7 +8,7 @@ import type { ActorContext, AuditService } from '../audit/audit.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { BillingRepo } from './billing.repo.js';
 import type { UnresolvedEventRow } from './billing.tables.js';
-import { toLedgerItem, type LedgerItem, type WalletService } from './wallet.service.js';
+import { PaymentClaimConflictError, toLedgerItem, type LedgerItem, type WalletService } from './wallet.service.js';
 
 export interface UnresolvedEventView {
   stripeEventId: string;
@@ -79,8 +79,21 @@ export function createBillingAdminService(deps: {
     return { items: rows.map(view), total, limit, offset };
   }
 
-  /** Applies an unresolved event to `userId`, once (same stripe_event_id as the event). */
+  /**
+   * Applies an unresolved event to `userId`, once (same stripe_event_id as the event). A credit
+   * whose PaymentIntent another event has credited since is refused (409), the event stays open.
+   */
   async function assign(ctx: ActorContext, stripeEventId: string, userId: string): Promise<{ event: UnresolvedEventView; entry: LedgerItem | null }> {
+    try {
+      return await assignOnce(ctx, stripeEventId, userId);
+    } catch (err) {
+      // Claimed by a concurrent webhook for another user: the rerun sees the claim (409).
+      if (err instanceof PaymentClaimConflictError) return assignOnce(ctx, stripeEventId, userId);
+      throw err;
+    }
+  }
+
+  async function assignOnce(ctx: ActorContext, stripeEventId: string, userId: string): Promise<{ event: UnresolvedEventView; entry: LedgerItem | null }> {
     const result = await db.transaction(async (tx) => {
       const ev = await repo.lockUnresolved(tx, stripeEventId);
       if (!ev) throw new NotFoundError('Unresolved event not found', 'BILLING_EVENT_NOT_FOUND');
@@ -89,6 +102,8 @@ export function createBillingAdminService(deps: {
         throw new ConflictError(`The event is in ${ev.currency}; wallets are kept in ${wallet.currency}`, 'BILLING_CURRENCY_MISMATCH');
       }
       if (!(await users.exists(userId, tx))) throw new NotFoundError('User not found', 'USER_NOT_FOUND');
+      const listed = Array.isArray(ev.details.paymentIntentIds) ? ev.details.paymentIntentIds.filter((x): x is string => typeof x === 'string') : [];
+      const claims = [...new Set([...(ev.paymentIntentId ? [ev.paymentIntentId] : []), ...listed])];
       const r = await wallet.applyMovement(tx, {
         userId,
         kind: 'admin_assignment',
@@ -98,10 +113,14 @@ export function createBillingAdminService(deps: {
         stripeEventId: ev.stripeEventId,
         stripeEventType: ev.eventType,
         paymentIntentId: ev.paymentIntentId,
+        claims,
         description: `Stripe ${ev.eventType} assigned by an admin`,
         metadata: { assignedBy: actorName(ctx) },
         onShortfall: 'clamp',
       });
+      if (!r.applied && r.reason === 'already_credited') {
+        throw new ConflictError(`PaymentIntent ${r.paymentIntentId} was already credited by ${r.creditedBy}; dismiss this event`, 'BILLING_PAYMENT_ALREADY_CREDITED');
+      }
       const closed = await repo.closeUnresolved(tx, stripeEventId, { status: 'assigned', assignedUserId: userId, resolvedBy: actorName(ctx), resolvedAt: clock.now() });
       await audit.record(
         {

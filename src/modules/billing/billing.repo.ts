@@ -4,6 +4,7 @@ import type { DbOrTx } from '../../lib/db/database.js';
 import { queryRows } from '../../lib/db/database.js';
 import {
   billingLedgerEntries,
+  billingPaymentCredits,
   billingUnresolvedEvents,
   userWalletBalances,
   type LedgerRow,
@@ -93,8 +94,33 @@ export function createBillingRepo() {
       return rows[0] ?? null;
     },
 
+    /** PaymentIntent id → the ledger key (stripe_event_id) of the credit that claimed it. */
+    async paymentCredits(tx: DbOrTx, paymentIntentIds: string[]): Promise<Map<string, string>> {
+      if (paymentIntentIds.length === 0) return new Map();
+      const rows = await tx
+        .select({ pi: billingPaymentCredits.paymentIntentId, ev: billingPaymentCredits.stripeEventId })
+        .from(billingPaymentCredits)
+        .where(inArray(billingPaymentCredits.paymentIntentId, paymentIntentIds));
+      return new Map(rows.map((r) => [r.pi, r.ev]));
+    },
+
+    /**
+     * Claims PaymentIntents; returns how many rows were inserted (fewer: another transaction
+     * claimed one first). Sorted, so two transactions claiming overlapping sets wait on each
+     * other in the same order instead of deadlocking.
+     */
+    async claimPaymentCredits(tx: DbOrTx, rows: { paymentIntentId: string; stripeEventId: string; userId: string; createdAt: Date }[]): Promise<number> {
+      if (rows.length === 0) return 0;
+      const sorted = [...rows].sort((a, b) => (a.paymentIntentId < b.paymentIntentId ? -1 : a.paymentIntentId > b.paymentIntentId ? 1 : 0));
+      const inserted = await tx.insert(billingPaymentCredits).values(sorted).onConflictDoNothing().returning({ pi: billingPaymentCredits.paymentIntentId });
+      return inserted.length;
+    },
+
     /** The user a payment was credited to (refund.created resolution). */
     async userOfPaymentIntent(db: DbOrTx, paymentIntentId: string): Promise<string | null> {
+      // An invoice credit claims all its PaymentIntents, while its ledger row names one.
+      const claimed = await db.select({ userId: billingPaymentCredits.userId }).from(billingPaymentCredits).where(eq(billingPaymentCredits.paymentIntentId, paymentIntentId)).limit(1);
+      if (claimed[0]) return claimed[0].userId;
       const rows = await db
         .select({ userId: billingLedgerEntries.userId })
         .from(billingLedgerEntries)

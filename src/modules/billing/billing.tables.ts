@@ -60,6 +60,21 @@ export const billingLedgerEntries = pgTable(
 );
 
 /**
+ * The PaymentIntents whose money is in a wallet: one row per PaymentIntent, written in the
+ * same transaction as the credit that claimed it. The primary key is what makes a payment
+ * count once whatever event reports it: `payment_intent.succeeded`, `invoice.paid` (which
+ * claims every PaymentIntent that paid the invoice), in either Stripe API version's shape, in
+ * any order or concurrently. A second credit for a claimed PaymentIntent is a recorded no-op.
+ */
+export const billingPaymentCredits = pgTable('billing_payment_credits', {
+  paymentIntentId: text('payment_intent_id').primaryKey(),
+  /** The ledger row's idempotency key (billing_ledger_entries.stripe_event_id) that credited it. */
+  stripeEventId: text('stripe_event_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
  * Verified Stripe events that moved money but could not be applied (no matching user, other
  * currency). Kept for an admin, who can assign them to a user (which applies them once).
  */
@@ -89,4 +104,5 @@ export const billingUnresolvedEvents = pgTable(
 
 export type WalletRow = typeof userWalletBalances.$inferSelect;
 export type LedgerRow = typeof billingLedgerEntries.$inferSelect;
+export type PaymentCreditRow = typeof billingPaymentCredits.$inferSelect;
 export type UnresolvedEventRow = typeof billingUnresolvedEvents.$inferSelect;

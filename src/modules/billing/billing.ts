@@ -9,7 +9,7 @@ import type { ActorContext, AuditService } from '../audit/audit.service.js';
 import type { UsersService } from '../users/users.service.js';
 import { createBillingAdminService } from './billing-admin.service.js';
 import { createBillingRepo } from './billing.repo.js';
-import { createStripeCheckoutService, type CheckoutRequest } from './stripe-checkout.service.js';
+import { createStripeCheckoutService, createStripeClient, type CheckoutRequest } from './stripe-checkout.service.js';
 import { createStripeWebhookService } from './stripe-webhook.service.js';
 import { createUsageMetering } from './usage-metering.js';
 import { createWalletService } from './wallet.service.js';
@@ -45,7 +45,30 @@ export function createBilling(deps: {
   const { db, kv, users, audit, clock, logger, settings } = deps;
   const repo = createBillingRepo();
   const wallet = createWalletService({ db, repo, users, clock, currency: settings.currency });
-  const webhooks = createStripeWebhookService({ db, kv, repo, wallet, users, audit, logger, webhookSecret: settings.webhookSecret });
+  const stripe = createStripeClient(settings);
+  const webhooks = createStripeWebhookService({
+    db,
+    kv,
+    repo,
+    wallet,
+    users,
+    audit,
+    logger,
+    webhookSecret: settings.webhookSecret,
+    invoicePaymentIntents: stripe
+      ? async (invoice) => {
+          const ids = new Set<string>();
+          for await (const p of stripe.invoicePayments.list({ invoice, limit: 100 })) {
+            const pi = p.payment.payment_intent;
+            const id = typeof pi === 'string' ? pi : pi?.id;
+            if (id) ids.add(id);
+            // A partial list could leave a PaymentIntent unclaimed: treat it as unknown.
+            if (ids.size > 100) return null;
+          }
+          return [...ids];
+        }
+      : undefined,
+  });
   const checkout = createStripeCheckoutService({ settings, users, logger });
   const admin = createBillingAdminService({ db, repo, wallet, users, audit, clock, logger });
   const metering = createUsageMetering({ db, repo, wallet, users, logger, ratePer1k: settings.usageMinorPer1kTokens });

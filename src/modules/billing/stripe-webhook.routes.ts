@@ -52,7 +52,7 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<{ webhooks: StripeWebhoo
         summary: 'Stripe webhook endpoint',
         description:
           'Raw Stripe event JSON, verified with the Stripe-Signature header (STRIPE_WEBHOOK_SECRET, 300 s tolerance). ' +
-          '503 `stripe_webhooks_not_configured` when the secret is unset; 400 for a missing/invalid signature, stale timestamp or oversized body.',
+          '503 `stripe_webhooks_not_configured` when the secret is unset, 503 `STRIPE_API_UNAVAILABLE` when the invoice payments lookup fails (Stripe retries); 400 for a missing/invalid signature, stale timestamp or oversized body.',
         headers: z.object({ 'stripe-signature': z.string().max(4096).optional() }),
         response: { 200: z.object({ received: z.literal(true), outcome: z.string().max(64) }) },
       },

@@ -10,7 +10,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { BillingRepo } from './billing.repo.js';
-import type { Movement, WalletService } from './wallet.service.js';
+import { invoicePaymentIntents, withInvoicePayments } from './invoice-payments.js';
+import { PaymentClaimConflictError, type Movement, type WalletService } from './wallet.service.js';
 
 export const STRIPE_SIGNATURE_TOLERANCE_S = 300;
 /** Stripe events are a few KB; anything near this is not a Stripe event. */
@@ -23,9 +24,11 @@ export type WebhookOutcome =
   | 'credited'
   | 'debited'
   | 'duplicate'
+  | 'already_credited'
   | 'unresolved'
   | 'customer_linked'
   | 'ignored_invoiced'
+  | 'ignored_payment_unknown'
   | 'ignored_zero_amount'
   | 'ignored_no_match'
   | 'ignored_type';
@@ -39,6 +42,8 @@ type MoneyEvent = {
   currency: string;
   customerId: string | null;
   paymentIntentId: string | null;
+  /** Credits: every PaymentIntent whose money this is (see billing_payment_credits). */
+  claims: string[];
   objectId: string | null;
   metadata: Obj;
 };
@@ -58,6 +63,12 @@ export function createStripeWebhookService(deps: {
   audit: Pick<AuditService, 'recordMany'>;
   logger: Logger;
   webhookSecret: string | undefined;
+  /**
+   * The PaymentIntents of an invoice's InvoicePayments (Stripe API, when STRIPE_SECRET_KEY is
+   * set): lets a basil invoice.paid without its `payments` list be credited. Throws when Stripe
+   * cannot answer.
+   */
+  invoicePaymentIntents?: (invoiceId: string) => Promise<string[] | null>;
   /** Most events applied in one transaction (group commit). */
   maxGroup?: number;
   /** Groups in flight at once: the next group is prepared while the previous one commits. */
@@ -99,19 +110,25 @@ export function createStripeWebhookService(deps: {
         const amount = amountOf(o.amount_received) || amountOf(o.amount);
         if (!amount) return 'ignored_zero_amount';
         const id = str(o.id);
-        return { kind: 'stripe_credit', direction: 'credit', amountMinor: amount, currency: String(o.currency ?? '').toLowerCase(), customerId: idOf(o.customer), paymentIntentId: id, objectId: id, metadata: obj(o.metadata) };
+        // From API 2025-03-31 (basil) the invoice field is gone: an invoice's PaymentIntent
+        // comes here too, and the claim on its id keeps invoice.paid from counting it again.
+        return { kind: 'stripe_credit', direction: 'credit', amountMinor: amount, currency: String(o.currency ?? '').toLowerCase(), customerId: idOf(o.customer), paymentIntentId: id, claims: id ? [id] : [], objectId: id, metadata: obj(o.metadata) };
       }
       case 'invoice.paid': {
         const amount = amountOf(o.amount_paid);
         if (!amount) return 'ignored_zero_amount';
         // Subscription invoices carry the subscription's metadata under parent (API 2025+) or subscription_details.
         const metadata = { ...obj(obj(obj(o.parent).subscription_details).metadata), ...obj(obj(o.subscription_details).metadata), ...obj(o.metadata) };
-        return { kind: 'stripe_credit', direction: 'credit', amountMinor: amount, currency: String(o.currency ?? '').toLowerCase(), customerId: idOf(o.customer), paymentIntentId: idOf(o.payment_intent), objectId: str(o.id), metadata };
+        // A basil invoice that does not say which PaymentIntents paid it is not credited: its
+        // money is credited by their payment_intent.succeeded, which cannot be told apart.
+        const claims = invoicePaymentIntents(o);
+        if (!claims) return 'ignored_payment_unknown';
+        return { kind: 'stripe_credit', direction: 'credit', amountMinor: amount, currency: String(o.currency ?? '').toLowerCase(), customerId: idOf(o.customer), paymentIntentId: claims[0] ?? null, claims, objectId: str(o.id), metadata };
       }
       case 'refund.created': {
         const amount = amountOf(o.amount);
         if (!amount) return 'ignored_zero_amount';
-        return { kind: 'stripe_refund', direction: 'debit', amountMinor: amount, currency: String(o.currency ?? '').toLowerCase(), customerId: null, paymentIntentId: idOf(o.payment_intent), objectId: str(o.id), metadata: obj(o.metadata) };
+        return { kind: 'stripe_refund', direction: 'debit', amountMinor: amount, currency: String(o.currency ?? '').toLowerCase(), customerId: null, paymentIntentId: idOf(o.payment_intent), claims: [], objectId: str(o.id), metadata: obj(o.metadata) };
       }
       default:
         return 'ignored_type';
@@ -143,6 +160,10 @@ export function createStripeWebhookService(deps: {
     const existing = await users.existingIds(candidates, tx);
     const byCustomer = await users.idsByStripeCustomerIds(customers, tx);
     const creditedPaymentIntents = new Map<string, string>();
+    // Read without the wallet locks: only to avoid queueing an already-paid payment for an admin.
+    // The locked check in applyMovements (and the primary key behind it) is the one that decides.
+    const claimed = await repo.paymentCredits(tx, [...new Set(items.flatMap(({ m }) => m.claims))]);
+    const claimedInGroup = new Map<string, string>();
     const results: Applied[] = new Array(items.length);
     const movements: { index: number; movement: Movement; via: Resolution['via'] }[] = [];
     for (const [index, { event, m }] of items.entries()) {
@@ -158,6 +179,14 @@ export function createStripeWebhookService(deps: {
         if (id && (existing.has(id) || (await users.exists(id, tx)))) who = { userId: id, via: 'payment_intent' };
       }
       const reason = !who ? 'user_not_found' : m.currency !== wallet.currency ? 'currency_mismatch' : null;
+      // A claim by this very event (an admin assigned it) makes a redelivery a plain duplicate.
+      const claimer = (pi: string) => claimed.get(pi) ?? claimedInGroup.get(pi);
+      const taken = reason ? m.claims.find((pi) => claimer(pi) !== undefined && claimer(pi) !== event.id) : undefined;
+      if (taken) {
+        const creditedBy = claimer(taken)!;
+        results[index] = { outcome: 'already_credited', meta: { paymentIntentId: taken, creditedBy, amountMinor: m.amountMinor, currency: m.currency } };
+        continue;
+      }
       if (reason) {
         const row = await repo.insertUnresolved(tx, {
           stripeEventId: event.id,
@@ -168,12 +197,16 @@ export function createStripeWebhookService(deps: {
           currency: m.currency.slice(0, 16),
           customerId: m.customerId,
           paymentIntentId: m.paymentIntentId,
-          details: { objectId: m.objectId, hiveUserId: str(m.metadata.hive_user_id), userId: str(m.metadata.user_id), resolvedUserId: who?.userId ?? null },
+          details: { objectId: m.objectId, paymentIntentIds: m.claims, hiveUserId: str(m.metadata.hive_user_id), userId: str(m.metadata.user_id), resolvedUserId: who?.userId ?? null },
         });
         results[index] = { outcome: row ? 'unresolved' : 'duplicate', meta: { reason, amountMinor: m.amountMinor, currency: m.currency } };
         continue;
       }
       if (m.direction === 'credit' && m.paymentIntentId) creditedPaymentIntents.set(m.paymentIntentId, who!.userId);
+      for (const pi of m.claims) {
+        if (!claimedInGroup.has(pi)) claimedInGroup.set(pi, event.id);
+        if (!creditedPaymentIntents.has(pi)) creditedPaymentIntents.set(pi, who!.userId);
+      }
       movements.push({
         index,
         via: who!.via,
@@ -186,6 +219,7 @@ export function createStripeWebhookService(deps: {
           stripeEventId: event.id,
           stripeEventType: event.type,
           paymentIntentId: m.paymentIntentId,
+          claims: m.claims,
           description: m.kind === 'stripe_credit' ? (event.type === 'invoice.paid' ? 'Stripe invoice paid' : 'Stripe payment') : 'Stripe refund',
           metadata: { objectId: m.objectId, resolvedVia: who!.via, livemode: event.livemode === true },
           onShortfall: 'clamp',
@@ -196,7 +230,10 @@ export function createStripeWebhookService(deps: {
     for (const [i, { index, movement, via }] of movements.entries()) {
       const r = applied[i]!;
       results[index] = !r.applied
-        ? { outcome: 'duplicate', meta: { userId: movement.userId } }
+        ? r.reason === 'already_credited'
+          ? // Another event (the payment's or its invoice's) credited this money: recorded, not applied.
+            { outcome: 'already_credited', meta: { userId: movement.userId, paymentIntentId: r.paymentIntentId, creditedBy: r.creditedBy, amountMinor: movement.amountMinor, currency: movement.currency } }
+          : { outcome: 'duplicate', meta: { userId: movement.userId } }
         : {
             outcome: movement.direction === 'credit' ? 'credited' : 'debited',
             meta: {
@@ -228,7 +265,10 @@ export function createStripeWebhookService(deps: {
           continue;
         }
         const m = moneyOf(event);
-        if (typeof m === 'string') results[index] = { outcome: m, meta: {} };
+        if (typeof m === 'string') {
+          const o = obj(event.data.object);
+          results[index] = { outcome: m, meta: m === 'ignored_payment_unknown' ? { objectId: str(o.id), amountMinor: amountOf(o.amount_paid), currency: str(o.currency) } : {} };
+        }
         else money.push({ index, event, m });
       }
       const moved = await applyMoney(tx, money);
@@ -262,6 +302,17 @@ export function createStripeWebhookService(deps: {
   const pending: Pending[] = [];
   let flushing = 0;
 
+  /** One event alone; a PaymentIntent claimed concurrently is seen as claimed on the rerun. */
+  async function applyOne(event: Stripe.Event): Promise<Applied> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await applyAll([event]))[0]!;
+      } catch (err) {
+        if (!(err instanceof PaymentClaimConflictError) || attempt >= 3) throw err;
+      }
+    }
+  }
+
   async function flush(): Promise<void> {
     flushing++;
     try {
@@ -271,12 +322,12 @@ export function createStripeWebhookService(deps: {
           const results = await applyAll(group.map((p) => p.event));
           group.forEach((p, i) => p.resolve(results[i]!));
         } catch (err) {
-          if (group.length === 1) {
+          if (group.length === 1 && !(err instanceof PaymentClaimConflictError)) {
             group[0]!.reject(err);
             continue;
           }
           for (const p of group) {
-            await applyAll([p.event]).then(([r]) => p.resolve(r!), p.reject);
+            await applyOne(p.event).then(p.resolve, p.reject);
           }
         }
       }
@@ -285,8 +336,9 @@ export function createStripeWebhookService(deps: {
     }
   }
 
-  async function apply(event: Stripe.Event): Promise<WebhookOutcome> {
-    if (moneyOf(event) === 'ignored_type' && event.type !== 'checkout.session.completed') return 'ignored_type';
+  async function apply(received: Stripe.Event): Promise<WebhookOutcome> {
+    if (moneyOf(received) === 'ignored_type' && received.type !== 'checkout.session.completed') return 'ignored_type';
+    const event = deps.invoicePaymentIntents ? await withInvoicePayments(received, deps.invoicePaymentIntents, logger) : received;
     const { outcome, meta } = await new Promise<Applied>((resolve, reject) => {
       pending.push({ event, resolve, reject });
       if (flushing < maxFlushers) void flush();

@@ -21,6 +21,11 @@ export interface Movement {
   stripeEventId: string;
   stripeEventType?: string | null;
   paymentIntentId?: string | null;
+  /**
+   * Credits only: the PaymentIntents whose money this is (billing_payment_credits). A credit
+   * whose PaymentIntent is already claimed, by any event, changes nothing: `already_credited`.
+   */
+  claims?: string[];
   description: string;
   metadata?: Record<string, unknown>;
   /**
@@ -33,7 +38,19 @@ export interface Movement {
 
 export type MovementResult =
   | { applied: true; entry: LedgerRow; balanceAfterMinor: number; shortfallMinor: number }
-  | { applied: false; reason: 'duplicate' | 'insufficient_balance'; balanceMinor: number };
+  | { applied: false; reason: 'duplicate' | 'insufficient_balance'; balanceMinor: number }
+  | { applied: false; reason: 'already_credited'; balanceMinor: number; paymentIntentId: string; creditedBy: string };
+
+/**
+ * A PaymentIntent was claimed by a transaction that did not hold our wallet locks (the two
+ * events resolved to different users) and committed while we ran. Nothing of ours may commit;
+ * running the same work again sees the claim and answers `already_credited`.
+ */
+export class PaymentClaimConflictError extends Error {
+  constructor() {
+    super('PaymentIntent claimed concurrently; retry');
+  }
+}
 
 export interface LedgerItem {
   id: string;
@@ -77,6 +94,11 @@ export function toLedgerItem(r: LedgerRow): LedgerItem {
 }
 
 /** Start of the calendar month (UTC) containing `now`: the spending limit's period. */
+/** The PaymentIntents a movement claims: only credits claim. */
+function claimsOf(m: Movement): string[] {
+  return m.direction === 'credit' ? [...new Set(m.claims ?? [])] : [];
+}
+
 export function monthStart(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 }
@@ -103,11 +125,19 @@ export function createWalletService(deps: {
     const balance = new Map(wallets.map((w) => [w.userId, w.balanceMinor]));
     // Read under the wallet locks: a concurrent duplicate of the same user waited above.
     const seen = await repo.existingEventIds(tx, [...new Set(ms.map((m) => m.stripeEventId))]);
+    const claimed = await repo.paymentCredits(tx, [...new Set(ms.flatMap((m) => claimsOf(m)))]);
     const now = clock.now();
     const pending: { index: number; row: NewLedgerEntry; shortfall: number }[] = [];
+    const newClaims: { paymentIntentId: string; stripeEventId: string; userId: string; createdAt: Date }[] = [];
     const results: (MovementResult | null)[] = ms.map((m, index) => {
       const before = balance.get(m.userId)!;
       if (seen.has(m.stripeEventId)) return { applied: false, reason: 'duplicate', balanceMinor: before };
+      const taken = claimsOf(m).find((pi) => claimed.has(pi));
+      if (taken) return { applied: false, reason: 'already_credited', balanceMinor: before, paymentIntentId: taken, creditedBy: claimed.get(taken)! };
+      for (const pi of claimsOf(m)) {
+        claimed.set(pi, m.stripeEventId);
+        newClaims.push({ paymentIntentId: pi, stripeEventId: m.stripeEventId, userId: m.userId, createdAt: now });
+      }
       let amount = m.amountMinor;
       let shortfall = 0;
       if (m.direction === 'debit' && amount > before) {
@@ -147,6 +177,9 @@ export function createWalletService(deps: {
       if (ms.length === 1) return [{ applied: false, reason: 'duplicate', balanceMinor: wallets[0]!.balanceMinor }];
       throw new Error('ledger conflict in a grouped movement; retry one by one');
     }
+    // After the ledger rows: a claim held by an uncommitted transaction makes this insert wait
+    // for it; if it commits, the claim is not ours and neither is anything else here.
+    if ((await repo.claimPaymentCredits(tx, newClaims)) !== newClaims.length) throw new PaymentClaimConflictError();
     const byEvent = new Map(inserted.map((r) => [r.stripeEventId, r]));
     for (const p of pending) {
       const entry = byEvent.get(p.row.stripeEventId)!;
