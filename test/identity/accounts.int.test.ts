@@ -207,10 +207,14 @@ describe('login lockout', () => {
       known.push(await time(real.email));
       unknown.push(await time(`nobody-${i}@example.com`));
     }
-    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    // Both pay for one argon2id verification; without the dummy hash, unknown emails would take ~1 ms.
-    expect(avg(unknown)).toBeGreaterThan(avg(known) * 0.5);
-    expect(avg(known)).toBeGreaterThan(avg(unknown) * 0.5);
+    // A third failure would lock the real account; unknown emails can give more samples.
+    for (let i = 2; i < 5; i++) unknown.push(await time(`nobody-${i}@example.com`));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    // Both pay for one argon2id verification (tens of ms); without the dummy hash an unknown
+    // email would take ~1 ms. The margin is wide because CI machines are shared: the point is
+    // the order of magnitude, not a precise ratio.
+    expect(median(unknown)).toBeGreaterThan(median(known) * 0.25);
+    expect(median(known)).toBeGreaterThan(median(unknown) * 0.25);
   });
 });
 
