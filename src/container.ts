@@ -305,7 +305,6 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     clock,
     logger: logger.child({ component: 'agents' }),
     dataDir: config.dataDir,
-    sandboxUid: config.PILOX_SANDBOX_UID,
     managedRunner,
     hostHandler: agentHostHandler,
   });
