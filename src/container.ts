@@ -348,8 +348,10 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     jobs,
     logger,
     origin: publicOrigin(config),
-    // Calls to peer origins carry a fresh federation JWT (never the user's credentials).
-    egressFetch: mesh.federatedFetch(egressFetch),
+    egressFetch,
+    // Only the federation directory's agents call a peer as this instance (a fresh federation
+    // JWT, never the user's credentials); imported agents and webhooks go out without it.
+    federationFetch: mesh.federatedFetch(egressFetch),
   });
 
   const agentLookup: AgentLookup = overrides.agentLookup ?? {
