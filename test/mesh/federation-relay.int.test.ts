@@ -65,3 +65,43 @@ describe('federation credentials are never lent to an imported remote agent', ()
     expect(echoed(peerText, 'peer relayed'), `${peer.status} ${peerText}`).toBe(false);
   }, 120_000);
 });
+
+describe('a federated endpoint is never served to a federation principal', () => {
+  let echo: ChildAgent & { socketPath?: string };
+  let all: Instance[];
+  let A: Instance, B: Instance;
+
+  beforeAll(async () => {
+    echo = await startEchoAgent();
+    const directoryOfB = createTestDirectory();
+    directoryOfB.add({ slug: 'inst-b', visibility: 'instance' }, { kind: 'unix', socketPath: echo.socketPath! });
+    // A directory on A that hands out a federated endpoint to anyone who may see the agent: the
+    // gateway itself must still refuse to call a peer as A on behalf of a peer.
+    const directoryOfA = createTestDirectory();
+    all = await startInstances(['A', 'B'], { directory: (n) => (n === 'B' ? directoryOfB : n === 'A' ? directoryOfA : undefined) });
+    [A, B] = all as [Instance, Instance];
+    directoryOfA.add({ slug: 'via-a', visibility: 'instance' }, { kind: 'remote', url: `${B.base}/a2a/agents/inst-b/.well-known/agent-card.json`, federated: true });
+  }, 120_000);
+  afterAll(async () => {
+    for (const i of all ?? []) await i.t.close();
+    await echo?.stop();
+  });
+
+  it('refuses it (404) to a peer, serves it to a local user', async () => {
+    const call = (headers: Record<string, string>, text: string) =>
+      fetch(`${A.base}/a2a/agents/via-a`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'a2a-version': '1.0' },
+        body: JSON.stringify(sendMessage(text, 'via-a')),
+      });
+    const local = await call(A.viewer.headers, 'local call');
+    const localText = await local.text();
+    expect(localText, `${local.status} ${localText}`).toContain('TASK_STATE_COMPLETED');
+
+    const peer = await call({ 'x-hive-federation-jwt': await B.t.container.mesh.jwt.mint(A.base) }, 'peer relayed');
+    const peerText = await peer.text();
+    expect(peerText, `${peer.status} ${peerText}`).toMatch(/AGENT_NOT_FOUND|not found/i);
+    expect(peerText).not.toContain('TASK_STATE_COMPLETED');
+  }, 120_000);
+});
+
