@@ -305,7 +305,6 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     clock,
     logger: logger.child({ component: 'agents' }),
     dataDir: config.dataDir,
-    sandboxUid: config.PILOX_SANDBOX_UID,
     managedRunner,
     hostHandler: agentHostHandler,
   });
@@ -349,8 +348,10 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     jobs,
     logger,
     origin: publicOrigin(config),
-    // Calls to peer origins carry a fresh federation JWT (never the user's credentials).
-    egressFetch: mesh.federatedFetch(egressFetch),
+    egressFetch,
+    // Only the federation directory's agents call a peer as this instance (a fresh federation
+    // JWT, never the user's credentials); imported agents and webhooks go out without it.
+    federationFetch: mesh.federatedFetch(egressFetch),
   });
 
   const agentLookup: AgentLookup = overrides.agentLookup ?? {

@@ -114,6 +114,11 @@ export type RuntimeAvailability = { available: true } | { available: false; reas
 
 export interface AgentRuntime {
   readonly name: RuntimeDriverName;
+  /**
+   * The uid the agent's program runs as when it is not Pilox's own (sandbox, docker): Pilox
+   * hands it the agent's pilox.sock, which is otherwise 0600 root and unreachable for the agent.
+   */
+  readonly agentUid?: number;
   /** Whether this driver can run agents on this machine, and why not (shown in /api/system/health). */
   available(): Promise<RuntimeAvailability>;
   /** Starts the program; resolves once it runs (readiness = card on agent.sock is the supervisor's job). */

@@ -106,6 +106,7 @@ export function createSandboxDriver(deps: { uid: number; logger?: Logger; nodePa
 
   return createSpawnDriver({
     name: 'sandbox',
+    agentUid: deps.uid,
     available,
     async plan(spec) {
       const ok = await available();

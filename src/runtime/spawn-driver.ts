@@ -26,6 +26,8 @@ export interface SpawnPlan {
 
 export interface SpawnHooks {
   name: RuntimeDriverName;
+  /** The uid the program runs as, when Pilox drops to one (AgentRuntime.agentUid). */
+  agentUid?: number;
   available(): Promise<RuntimeAvailability>;
   /** Prepares (cgroups, ownership) and returns the command. */
   plan(spec: AgentStartSpec): Promise<SpawnPlan>;
@@ -66,6 +68,7 @@ export function createSpawnDriver(hooks: SpawnHooks): AgentRuntime {
 
   return {
     name: hooks.name,
+    agentUid: hooks.agentUid,
     available: () => hooks.available(),
 
     async start(spec) {

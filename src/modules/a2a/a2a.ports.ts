@@ -27,9 +27,11 @@ export interface DirectoryAgent {
 
 /**
  * Where the agent's own A2A server answers. Local agents listen on a unix socket inside their
- * sandbox; remote agents were imported by the URL of their agent card.
+ * sandbox; remote agents were imported by the URL of their agent card. `federated` is set by the
+ * federation directory alone (`fed<i>--<slug>`): only those calls reach the peer as this instance
+ * (with our federation JWT); any other remote agent, even at a peer's origin, gets no credentials.
  */
-export type AgentEndpoint = { kind: 'unix'; socketPath: string } | { kind: 'remote'; url: string };
+export type AgentEndpoint = { kind: 'unix'; socketPath: string } | { kind: 'remote'; url: string; federated?: boolean };
 
 export interface ResolvedAgent {
   agent: DirectoryAgent;

@@ -51,6 +51,11 @@ export interface A2aServiceDeps {
   origin: string;
   /** The egress guard's fetch; without it remote agents and webhooks are refused. */
   egressFetch?: EgressFetch;
+  /**
+   * The egress fetch that calls a peer as this instance (federation JWT), used only for the
+   * federation directory's endpoints (`federated: true`), never for webhooks or imported agents.
+   */
+  federationFetch?: EgressFetch;
 }
 
 /** A message to an agent, as the internal API takes it (A2A 1.0 JSON parts). */
@@ -79,7 +84,7 @@ export function createA2aService(deps: A2aServiceDeps) {
   const { settings, kv, logger } = deps;
   const log = logger.child({ component: 'a2a' });
   const buses = createFanOutBusManager({ kv, onError: (err) => log.warn({ err }, 'a2a: event fan-out failed') });
-  const upstream = createUpstreamClients({ egressFetch: deps.egressFetch });
+  const upstream = createUpstreamClients({ egressFetch: deps.egressFetch, federationFetch: deps.federationFetch });
   // The "has webhooks" flag lives as long as the task may (no expiry when tasks never expire).
   const pushStore = createPushConfigStore({ db: deps.db, kv, flagTtlMs: settings.taskTtlSeconds > 0 ? settings.taskTtlSeconds * 1000 : undefined });
   const pushSender = createPushSender({ store: pushStore, kv, jobs: deps.jobs, logger: log });

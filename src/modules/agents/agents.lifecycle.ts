@@ -54,7 +54,6 @@ export interface LifecycleDeps {
   clock: Clock;
   logger: Logger;
   dataDir: string;
-  sandboxUid: number;
   managedRunner?: ManagedRunner;
   hostHandler: AgentHostHandler;
   /** How long start waits for the card before leaving the agent `starting` for the supervisor. */
@@ -153,7 +152,7 @@ export function createAgentLifecycle(deps: LifecycleDeps) {
       socketDir: paths.socketDir,
       identity: identity(row),
       handler: deps.hostHandler,
-      uid: driver.name === 'sandbox' ? deps.sandboxUid : undefined,
+      uid: driver.agentUid,
       onError: (err) => logger.error({ err, agentId: row.id }, 'agent host handler failed'),
     });
     hostSockets.set(row.id, host);

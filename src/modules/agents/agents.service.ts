@@ -313,9 +313,18 @@ export function createAgentsService(deps: {
       if (row.kind !== 'package') throw new ConflictError('Only package agents take a package', 'AGENT_NOT_PACKAGE');
       return lifecycle.locked(id, async () => {
         const paths = agentPaths(deps.dataDir, id);
+        // Deleted while this upload waited for the lock: extracting now would leave files that
+        // no agent owns (remove() already cleaned, or is about to clean, the agent's dir).
+        if (!(await repo.findById(id))) {
+          rmSync(paths.base, { recursive: true, force: true });
+          throw notFound();
+        }
         const pkg = await extractPackage(body, paths.packageDir);
         const updated = await repo.update(id, { packageSha256: pkg.sha256, packageBytes: body.length, packageEntry: pkg.entry, updatedAt: clock.now() });
-        if (!updated) throw notFound();
+        if (!updated) {
+          rmSync(paths.base, { recursive: true, force: true });
+          throw notFound();
+        }
         await audit(p, 'agent.package.uploaded', updated, { sha256: pkg.sha256, bytes: body.length });
         return toView(updated, p);
       });

@@ -386,6 +386,8 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
 
   return {
     name: 'docker',
+    // Containers run as this uid (container-options.ts `User`).
+    agentUid: opts.uid,
     docker,
     available,
     start,

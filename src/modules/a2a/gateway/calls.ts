@@ -83,6 +83,12 @@ export function createCalls(deps: CallDeps) {
     if (principal.kind === 'anonymous' && target.agent.visibility !== 'public') {
       throw new NotFoundError('Agent not found', 'AGENT_NOT_FOUND');
     }
+    // A federated endpoint calls a peer as this instance: only for our own users and the
+    // operator's token, never a peer or anonymous caller (an instance never relays between peers).
+    const endpoint = target.resolved?.endpoint;
+    if (endpoint?.kind === 'remote' && endpoint.federated && principal.kind !== 'user' && principal.kind !== 'internal') {
+      throw new NotFoundError('Agent not found', 'AGENT_NOT_FOUND');
+    }
     // Refuse up front rather than fail the task: remote agents need the egress guard.
     if (!opts.storeOnly && target.resolved?.endpoint.kind === 'remote' && !deps.egressConfigured) {
       throw new EgressNotConfiguredError();

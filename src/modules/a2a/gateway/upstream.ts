@@ -35,7 +35,8 @@ export interface UpstreamClients {
   close(): Promise<void>;
 }
 
-const endpointKey = (e: AgentEndpoint) => (e.kind === 'unix' ? `unix:${e.socketPath}` : `remote:${e.url}`);
+// Federated and plain clients of one URL differ in credentials: never share a cached client.
+const endpointKey = (e: AgentEndpoint) => (e.kind === 'unix' ? `unix:${e.socketPath}` : `${e.federated ? 'federated' : 'remote'}:${e.url}`);
 
 /** A card URL (…/agent-card.json) or a base URL, as the resolver wants it. */
 function splitCardUrl(url: string): { base: string; path?: string } {
@@ -44,14 +45,19 @@ function splitCardUrl(url: string): { base: string; path?: string } {
   return { base: url };
 }
 
-export function createUpstreamClients(deps: { egressFetch?: EgressFetch; cardTtlMs?: number }): UpstreamClients {
+export function createUpstreamClients(deps: {
+  egressFetch?: EgressFetch;
+  /** The egress fetch that adds our federation JWT: for `federated` endpoints only. */
+  federationFetch?: EgressFetch;
+  cardTtlMs?: number;
+}): UpstreamClients {
   const cardTtlMs = deps.cardTtlMs ?? 60_000;
   const dispatchers = new Map<string, Agent>();
   const cache = new Map<string, { value: Promise<Upstream>; at: number }>();
 
   function fetchFor(endpoint: AgentEndpoint): typeof fetch {
     if (endpoint.kind === 'remote') {
-      const egress = deps.egressFetch;
+      const egress = endpoint.federated ? deps.federationFetch : deps.egressFetch;
       if (!egress) throw new EgressNotConfiguredError();
       return egress as typeof fetch;
     }

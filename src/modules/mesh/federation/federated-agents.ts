@@ -52,7 +52,7 @@ export function withFederatedAgents(
       if (cached?.fetchedAt && !known) throw new NotFoundError('Agent not found', 'AGENT_NOT_FOUND');
       return {
         agent: toDirectoryAgent(peer.index, peer.origin, known ?? { id: remoteSlug, name: remoteSlug }),
-        endpoint: { kind: 'remote', url: `${peer.origin}/a2a/agents/${remoteSlug}/.well-known/agent-card.json` },
+        endpoint: { kind: 'remote', url: `${peer.origin}/a2a/agents/${remoteSlug}/.well-known/agent-card.json`, federated: true },
       };
     },
     async listVisible(principal) {
@@ -64,7 +64,10 @@ export function withFederatedAgents(
   };
 }
 
-/** The A2A gateway's fetch: requests to a peer origin carry a fresh federation JWT, never our users' credentials. */
+/**
+ * The fetch of the federation directory's endpoints alone (`federated: true`): requests to a peer
+ * origin carry a fresh federation JWT, never our users' credentials.
+ */
 export function federatedFetch(
   base: EgressFetch,
   deps: { settings: FederationSettings; authHeaders: (origin: string) => Promise<Record<string, string>> },
