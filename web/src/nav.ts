@@ -1,4 +1,4 @@
-import { Activity, Bot, Settings, Wallet, type LucideIcon } from 'lucide-react';
+import { Activity, Bot, Landmark, Settings, Wallet, type LucideIcon } from 'lucide-react';
 import type { Role } from './lib/types';
 
 export interface NavItem {
@@ -16,6 +16,7 @@ export function navItems(role: Role | undefined): NavItem[] {
   const all: NavItem[] = [
     { to: '/agents', label: 'Agents', icon: Bot },
     { to: '/billing', label: 'Billing', icon: Wallet },
+    { to: '/admin/billing', label: 'Billing admin', icon: Landmark, role: 'admin' },
     { to: '/system', label: 'System', icon: Activity },
     { to: '/settings', label: 'Settings', icon: Settings },
   ];
