@@ -24,6 +24,7 @@ const UsersPage = lazy(() => import('./pages/settings/users'));
 const SecretsPage = lazy(() => import('./pages/settings/secrets'));
 const SecurityPage = lazy(() => import('./pages/settings/security'));
 const BillingAdminPage = lazy(() => import('./pages/admin/billing'));
+const UsagePage = lazy(() => import('./pages/usage'));
 const NotFoundPage = lazy(() => import('./pages/not-found'));
 
 const page = (el: React.ReactNode) => <Suspense fallback={<Spinner />}>{el}</Suspense>;
@@ -49,6 +50,7 @@ const router = createBrowserRouter([
       { path: 'system', element: page(<SystemPage />) },
       { path: 'billing', element: page(<BillingPage />) },
       { path: 'admin/billing', element: page(<BillingAdminPage />) },
+      { path: 'usage', element: page(<UsagePage />) },
       {
         path: 'settings',
         element: page(<SettingsLayout />),
