@@ -1,4 +1,4 @@
-import { Activity, ChartColumn, Bot, Landmark, Settings, Wallet, type LucideIcon } from 'lucide-react';
+import { Activity, ChartColumn, Bot, Landmark, Send, Settings, Wallet, type LucideIcon } from 'lucide-react';
 import type { Role } from './lib/types';
 
 export interface NavItem {
@@ -18,6 +18,7 @@ export function navItems(role: Role | undefined): NavItem[] {
     { to: '/usage', label: 'Usage', icon: ChartColumn },
     { to: '/billing', label: 'Billing', icon: Wallet },
     { to: '/admin/billing', label: 'Billing admin', icon: Landmark, role: 'admin' },
+    { to: '/push-deliveries', label: 'Push deliveries', icon: Send, role: 'operator' },
     { to: '/system', label: 'System', icon: Activity },
     { to: '/settings', label: 'Settings', icon: Settings },
   ];
