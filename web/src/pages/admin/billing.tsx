@@ -190,6 +190,9 @@ function UnresolvedEvents() {
   });
   // The assign list: the first 100 accounts is enough for a self-hosted instance's picker.
   const users = useQuery({ queryKey: ['users', 'picker'], queryFn: () => api<Paged<User>>('/api/users?limit=100&offset=0') });
+  const emails = new Map((users.data?.items ?? []).map((u) => [u.id, u.email]));
+  // resolvedBy is an actor string (a user id, possibly prefixed): show the email when we know it.
+  const who = (actor: string) => emails.get(actor) ?? emails.get(actor.replace(/^user:/, '')) ?? actor;
   return (
     <Card
       title="Unresolved Stripe events"
@@ -224,7 +227,11 @@ function UnresolvedEvents() {
                   {ev.status === 'open' ? (
                     <AssignForm ev={ev} users={users.data?.items ?? []} />
                   ) : (
-                    <span className="text-xs text-zinc-500 dark:text-zinc-400">{ev.resolvedBy ?? ''} {formatDate(ev.resolvedAt, '')}</span>
+                    <span className="block min-w-40 text-xs text-zinc-500 dark:text-zinc-400">
+                      {ev.assignedUserId && <span className="block">to {who(ev.assignedUserId)}</span>}
+                      {ev.resolvedBy && <span className="block">by {who(ev.resolvedBy)}</span>}
+                      {formatDate(ev.resolvedAt, '')}
+                    </span>
                   )}
                 </Td>
               </tr>
