@@ -18,7 +18,8 @@ function Chart({ report, label }: { report: UsageReport; label: (key: string) =>
   const max = Math.max(1, ...items.map((s) => s.tokensIn + s.tokensOut));
   const W = 600;
   const H = 120;
-  const bw = W / Math.max(items.length, 1);
+  // At least 10 slots, so one or two groups are bars rather than blocks filling the chart.
+  const bw = W / Math.max(items.length, 10);
   return (
     <figure>
       <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" className="h-32 w-full" role="img" aria-label={`Tokens per ${report.groupBy}`}>
@@ -97,7 +98,7 @@ export default function UsagePage() {
             <Table label="Usage" head={[groupBy, 'Requests', 'Tokens in', 'Tokens out', 'Cost']}>
               {report.data.items.map((i) => (
                 <tr key={i.key}>
-                  <Td className="break-all">{label(i.key)}</Td>
+                  <Td className="min-w-32 break-all">{label(i.key)}</Td>
                   <Td className="text-right">{i.requests.toLocaleString()}</Td>
                   <Td className="text-right">{i.tokensIn.toLocaleString()}</Td>
                   <Td className="text-right">{i.tokensOut.toLocaleString()}</Td>

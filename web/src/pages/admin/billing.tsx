@@ -122,7 +122,7 @@ function Balances() {
                 </tr>
               ) : (
                 <tr key={b.userId}>
-                  <Td className="break-all">{b.email ?? <span className="font-mono text-xs">{b.userId}</span>}</Td>
+                  <Td className="whitespace-nowrap">{b.email ?? <span className="font-mono text-xs">{b.userId}</span>}</Td>
                   <Td className="whitespace-nowrap text-right font-medium">{money(b.balanceMinor, b.currency)}</Td>
                   <Td className="whitespace-nowrap">{b.monthlySpendLimitMinor === null ? 'none' : money(b.monthlySpendLimitMinor, b.currency)}</Td>
                   <Td>{b.hardStop ? <Badge tone="amber">on</Badge> : <Badge>off</Badge>}</Td>
