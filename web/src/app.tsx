@@ -23,6 +23,9 @@ const TokensPage = lazy(() => import('./pages/settings/tokens'));
 const UsersPage = lazy(() => import('./pages/settings/users'));
 const SecretsPage = lazy(() => import('./pages/settings/secrets'));
 const SecurityPage = lazy(() => import('./pages/settings/security'));
+const BillingAdminPage = lazy(() => import('./pages/admin/billing'));
+const UsagePage = lazy(() => import('./pages/usage'));
+const DeliveriesPage = lazy(() => import('./pages/a2a-deliveries'));
 const NotFoundPage = lazy(() => import('./pages/not-found'));
 
 const page = (el: React.ReactNode) => <Suspense fallback={<Spinner />}>{el}</Suspense>;
@@ -47,6 +50,9 @@ const router = createBrowserRouter([
       { path: 'agents/:id/chat', element: page(<ChatPage />) },
       { path: 'system', element: page(<SystemPage />) },
       { path: 'billing', element: page(<BillingPage />) },
+      { path: 'admin/billing', element: page(<BillingAdminPage />) },
+      { path: 'usage', element: page(<UsagePage />) },
+      { path: 'push-deliveries', element: page(<DeliveriesPage />) },
       {
         path: 'settings',
         element: page(<SettingsLayout />),

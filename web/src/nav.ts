@@ -1,4 +1,4 @@
-import { Activity, Bot, Settings, Wallet, type LucideIcon } from 'lucide-react';
+import { Activity, ChartColumn, Bot, Landmark, Send, Settings, Wallet, type LucideIcon } from 'lucide-react';
 import type { Role } from './lib/types';
 
 export interface NavItem {
@@ -15,7 +15,10 @@ const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 export function navItems(role: Role | undefined): NavItem[] {
   const all: NavItem[] = [
     { to: '/agents', label: 'Agents', icon: Bot },
+    { to: '/usage', label: 'Usage', icon: ChartColumn },
     { to: '/billing', label: 'Billing', icon: Wallet },
+    { to: '/admin/billing', label: 'Billing admin', icon: Landmark, role: 'admin' },
+    { to: '/push-deliveries', label: 'Push deliveries', icon: Send, role: 'operator' },
     { to: '/system', label: 'System', icon: Activity },
     { to: '/settings', label: 'Settings', icon: Settings },
   ];

@@ -14,7 +14,7 @@ import { Table, Td } from '../components/table';
 
 const PAGE = 20;
 
-function digits(currency: string): number {
+export function digits(currency: string): number {
   try {
     return new Intl.NumberFormat(undefined, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {

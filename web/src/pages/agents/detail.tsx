@@ -11,6 +11,7 @@ import type { A2aStatus, Agent, AgentStats } from '../../lib/types';
 import { ConfirmButton } from '../../components/confirm';
 import { Alert, Badge, Card, CopyButton, ErrorState, Spinner } from '../../components/feedback';
 import { AGENTS_KEY, LifecycleButtons, StatusBadge, agentKey, formatBytes, pollInterval } from './common';
+import { AgentEditForm } from './edit';
 import { AgentLogs } from './logs';
 import { AgentUsage } from './usage';
 
@@ -193,6 +194,7 @@ export default function AgentDetailPage() {
       <Tabs.Root defaultValue="overview">
         <Tabs.List aria-label="Agent" className="mb-4 flex gap-1 overflow-x-auto border-b border-zinc-200 dark:border-zinc-800">
           <Tabs.Trigger value="overview" className={tab}>Overview</Tabs.Trigger>
+          {canOperate && <Tabs.Trigger value="edit" className={tab}>Edit</Tabs.Trigger>}
           {canOperate && a.kind !== 'remote' && <Tabs.Trigger value="logs" className={tab}>Logs</Tabs.Trigger>}
         </Tabs.List>
         <Tabs.Content value="overview" className="grid grid-cols-1 items-start gap-6 lg:grid-cols-2">
@@ -201,6 +203,11 @@ export default function AgentDetailPage() {
           <Card title="Model usage (30 days)" className="lg:col-span-2"><AgentUsage agentId={a.id} /></Card>
           <Card title="Configuration" className="lg:col-span-2"><Config agent={a} /></Card>
         </Tabs.Content>
+        {canOperate && (
+          <Tabs.Content value="edit">
+            <Card title="Edit"><AgentEditForm key={a.id} agent={a} /></Card>
+          </Tabs.Content>
+        )}
         {canOperate && a.kind !== 'remote' && (
           <Tabs.Content value="logs">
             <Card title="Logs"><AgentLogs agentId={a.id} /></Card>
