@@ -417,6 +417,8 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     async close() {
       for (const d of daemons.reverse()) await d.stop().catch((err) => logger.error({ err }, 'daemon stop failed'));
       await agentLifecycle.closeAll().catch((err) => logger.error({ err }, 'stopping agents failed'));
+      // Aborts engine requests still open (log follows, waits) so they cannot keep the process alive.
+      for (const runtime of Object.values(runtimes)) (runtime as { close?: () => void } | undefined)?.close?.();
       await a2a.close().catch((err) => logger.error({ err }, 'a2a close failed'));
       await llm.close().catch((err) => logger.error({ err }, 'llm close failed'));
       await identity.stop().catch((err) => logger.error({ err }, 'identity stop failed'));
