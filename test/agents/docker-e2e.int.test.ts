@@ -68,7 +68,12 @@ describe.skipIf(!availability.available)('package agent in a docker container, c
 
     const stats = await t.app.inject({ method: 'GET', url: `/api/agents/${id}/stats`, headers: op.headers });
     expect(stats.statusCode, stats.body).toBe(200);
-    const logs = await t.app.inject({ method: 'GET', url: `/api/agents/${id}/logs?tail=20`, headers: op.headers });
+    // Container output is copied into the agent's log files by a pump: give it a moment.
+    let logs = await t.app.inject({ method: 'GET', url: `/api/agents/${id}/logs?tail=20`, headers: op.headers });
+    for (let i = 0; i < 50 && logs.statusCode === 200 && !logs.body.includes('listening'); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      logs = await t.app.inject({ method: 'GET', url: `/api/agents/${id}/logs?tail=20`, headers: op.headers });
+    }
     expect(logs.statusCode, logs.body).toBe(200);
     expect(logs.body).toContain('listening');
 
