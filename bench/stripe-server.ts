@@ -1,22 +1,4 @@
-// Pilox as `pilox start` builds it, from the sources (so the benchmark measures this checkout).
-// Prints `running at <url>`.
-import { loadConfig } from '../src/config.js';
-import { createContainer } from '../src/container.js';
-import { buildApp } from '../src/http/app.js';
-import { createLogger } from '../src/lib/logger.js';
+// Pilox as `pilox start` builds it, for the stripe benchmark. Prints `running at <url>`.
+import { servePilox } from './serve-pilox.js';
 
-const config = loadConfig();
-const logger = createLogger({ level: config.LOG_LEVEL });
-const container = await createContainer(config, logger);
-const app = await buildApp(container);
-container.startDaemons();
-await app.listen({ port: config.PORT, host: '127.0.0.1' });
-const address = app.server.address() as { port: number };
-process.stdout.write(`running at http://127.0.0.1:${address.port}\n`);
-const stop = async () => {
-  await app.close();
-  await container.close();
-  process.exit(0);
-};
-process.on('SIGTERM', () => void stop());
-process.on('SIGINT', () => void stop());
+await servePilox();
